@@ -5,13 +5,13 @@
  *
  * Phases and what one result does to them (`failedAfter` and `recoversAfter` are the policy):
  *
- * | phase          | healthy result (OK, INFO)                     | problem result                                   |
- * |----------------|-----------------------------------------------|--------------------------------------------------|
- * | pending        | hard healthy, attempt 0                       | soft problem, attempt 1; hard if failedAfter = 1 |
- * | hard healthy   | stays hard healthy, attempt 0                 | soft problem, attempt 1; hard if failedAfter = 1 |
- * | soft problem   | hard healthy at once, attempt 0 (never hard)  | attempt + 1; hard when it reaches failedAfter    |
- * | hard problem   | soft recovery, attempt 1; hard if recoversAfter = 1 | stays hard problem; a new problem status is a hard change |
- * | soft recovery  | attempt + 1; hard healthy at recoversAfter    | back to hard problem at once (it never stopped being one) |
+ * | phase         | healthy result (OK, INFO)                   | problem result                                 |
+ * |---------------|---------------------------------------------|------------------------------------------------|
+ * | pending       | hard healthy, attempt 0                     | soft problem, attempt 1 (hard if failedAfter 1) |
+ * | hard healthy  | stays hard healthy, attempt 0               | soft problem, attempt 1 (hard if failedAfter 1) |
+ * | soft problem  | hard healthy at once (it never was hard)    | attempt + 1; hard when it reaches failedAfter  |
+ * | hard problem  | soft recovery, attempt 1 (hard if recoversAfter 1) | stays hard; a new problem status is a hard change |
+ * | soft recovery | attempt + 1; hard when it reaches recoversAfter | hard problem again at once (it never stopped being one) |
  *
  * - The status shown is always the newest result's; `hardStatus` is the last status that was
  *   hard. So WARNING then CRITICAL is one soft streak showing CRITICAL.
@@ -21,6 +21,11 @@
  * - A result that is not newer than the last applied one changes nothing: that is how duplicate
  *   and out-of-order deliveries (SQS is at-least-once, unordered) are ignored.
  * - A PENDING result says nothing about the target, so it is ignored the same way.
+ * - A transition is returned when the status or the hard flag changes; `isHardChange` tells
+ *   whether the confirmed state changed. Flapping starting or stopping alone is no transition:
+ *   compare `flapping` before and after.
+ * - Flap detection records every applied result, soft ones included (Nagios skips soft problem
+ *   states): here results are the samples, and retries are results like any other.
  */
 import { isProblem, type Status } from '../status.ts';
 
@@ -156,8 +161,9 @@ export function phaseOf(state: Pick<CheckState, 'status' | 'hard'>): Phase {
  *   when the result is a duplicate, older than the last applied one, or PENDING.
  * @throws RangeError when the policy is invalid (a fault of Vigil's configuration, not the target).
  * @example
- * let { state } = applyResult(initialCheckState(), { status: 'CRITICAL', output: 'down', atMs: 1 }, { failedAfter: 2, recoversAfter: 1 });
- * // state: CRITICAL, soft, attempt 1; the next CRITICAL makes it hard.
+ * const policy = { failedAfter: 2, recoversAfter: 1 };
+ * const { state } = applyResult(initialCheckState(), { status: 'CRITICAL', output: 'refused', atMs: 1 }, policy);
+ * // state: CRITICAL, soft, attempt 1; a second CRITICAL makes it hard.
  */
 export function applyResult(state: CheckState, result: CheckResult, policy: CheckPolicy): Applied {
   assertValidPolicy(policy);
