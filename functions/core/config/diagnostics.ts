@@ -58,11 +58,21 @@ export function formatDiagnostic(d: Diagnostic): string {
   return `${d.file}:${d.line}:${d.column}: ${d.severity}: ${d.message}${hint}`;
 }
 
-/** Offers the closest known name for a misspelt one (Levenshtein distance up to a third of its length). */
+/**
+ * Offers the closest known name for a misspelt one: first a name that contains every word of it
+ * (`check-zombie-procs` -> `check-nrpe-zombie-procs`), else the nearest by edit distance, up to
+ * a third of its length.
+ */
 export function didYouMean(name: string, known: Iterable<string>): string | undefined {
+  const candidates = [...known];
+  const words = name.toLowerCase().split(/[-_.\s]+/).filter(Boolean);
+  const containing = candidates
+    .filter((c) => c !== name && words.length > 1 && words.every((w) => c.toLowerCase().includes(w)))
+    .sort((a, b) => a.length - b.length);
+  if (containing[0] !== undefined) return containing[0];
   let best: string | undefined;
   let bestDistance = Math.max(2, Math.floor(name.length / 3)) + 1;
-  for (const candidate of known) {
+  for (const candidate of candidates) {
     const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
     if (distance < bestDistance) {
       best = candidate;

@@ -63,6 +63,8 @@ class SiteResolver {
   resolve(): SiteModel {
     this.register();
     const concrete = (kind: ObjectKind) => [...this.registry.get(kind)!.values()].filter((d) => !d.template);
+    // Resolve every chain, templates included, so a cycle among unused templates is still found.
+    for (const definition of this.definitions) this.body(definition);
     for (const definition of this.definitions) this.checkTemplateReferences(definition);
     const site: SiteModel = {
       name: this.name,
@@ -155,7 +157,8 @@ class SiteResolver {
     const parent = this.lookup(definition.kind, reference, severity, ` in extends of ${definition.kind} '${definition.name}'`);
     if (!parent) return undefined;
     if (parent === definition || this.resolving.has(parent)) {
-      const chain = [...this.resolving].filter((d) => d.kind === definition.kind).map((d) => d.name);
+      const resolving = [...this.resolving];
+      const chain = resolving.slice(resolving.indexOf(parent)).map((d) => d.name);
       this.report('error', reference.at, `inheritance cycle: ${[...chain, parent.name].join(' -> ')}`, 'a template cannot extend itself, directly or through others; remove one of these extends');
       return undefined;
     }
