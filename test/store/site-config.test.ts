@@ -71,7 +71,7 @@ test('re-applying keeps the identity and state of unchanged checks and removes w
   assert.equal(kept.status, 4, 'state survives the apply');
   assert.ok(!after.some((c) => c.parent === 'w2' || c.name === 'w2'));
   assert.ok(after.some((c) => c.name === 'w3'));
-  const changes = await sql`select applied_by, summary from config_change c join site s on s.id = c.site_id where s.name = 'acme' order by c.id`;
+  const changes = await sql`select c.applied_by, c.summary from config_change c join site s on s.id = c.site_id where s.name = 'acme' order by c.id`;
   assert.equal(changes.length, 2);
   assert.equal(changes[1]!.summary.removedChecks, 3);
   const [https] = await sql`select enabled from "check" where id = ${after.find((c) => c.parent === 'w1' && c.name === 'https')!.id}`;
