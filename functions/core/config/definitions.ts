@@ -4,6 +4,7 @@ import { ELEMENTS, NESTED_KINDS, OBJECT_KINDS, type ObjectKind } from './schema.
 import type { XmlElement } from './xml-document.ts';
 import { parseDurationMs, type DurationUnit } from '../duration.ts';
 import { parseStatus } from '../status.ts';
+import { parseTimeRange, validateTimeZone } from '../time-period.ts';
 
 /**
  * Definitions are objects as written, before inheritance: a template or a concrete object with
@@ -135,6 +136,11 @@ function readBody(definition: Definition, element: XmlElement, diagnostics: Diag
     if (MEMBERSHIP_ATTRIBUTES.has(meant)) body.memberships.push(...splitList(located));
     else body.attributes.set(meant, located);
   }
+  const timeZone = body.attributes.get('time-zone');
+  if (timeZone) {
+    const zone = validateTimeZone(timeZone.value);
+    if (!zone.ok) diagnostics.error(timeZone.at, zone.error.message);
+  }
   const nestedKinds = NESTED_KINDS[definition.kind] ?? [];
   for (const child of element.children) {
     if (!spec.children?.includes(child.name)) continue; // reported by checkElement
@@ -154,6 +160,7 @@ function readBody(definition: Definition, element: XmlElement, diagnostics: Diag
     } else if (child.name === 'state') {
       readStatePolicy(child, body.state, diagnostics);
     } else if (LIST_ELEMENTS.has(child.name)) {
+      if (child.name === 'time-range') checkTimeRange(child, diagnostics);
       const list = body.lists.get(child.name) ?? [];
       list.push(child);
       body.lists.set(child.name, list);
@@ -161,6 +168,13 @@ function readBody(definition: Definition, element: XmlElement, diagnostics: Diag
       checkChildValues(child, diagnostics);
       body.elements.set(child.name, child);
     }
+  }
+}
+
+function checkTimeRange(element: XmlElement, diagnostics: Diagnostics): void {
+  const parsed = parseTimeRange(element.text);
+  if (!parsed.ok) {
+    diagnostics.error(offsetPosition(element.textAt, element.text, parsed.error.column - 1), `bad time range '${element.text}': ${parsed.error.message}`);
   }
 }
 

@@ -435,6 +435,7 @@ class SiteResolver {
     this.checkAcyclic('location', site.locations.map((l) => ({ name: l.name, parents: l.parent ? [l.parent] : [], at: l.at })));
     this.checkAcyclic('group', site.groups.map((g) => ({ name: g.name, parents: g.parents, at: g.at })));
     this.checkAcyclic('team', site.teams.map((t) => ({ name: t.name, parents: t.parents, at: t.at })));
+    this.checkAcyclic('time-period exclusion', site.timePeriods.map((t) => ({ name: t.name, parents: t.excludes, at: t.at })));
   }
 
   private checkAcyclic(kind: string, nodes: { name: string; parents: string[]; at: SourcePosition }[]): void {

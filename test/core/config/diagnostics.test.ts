@@ -72,6 +72,21 @@ const cases: { name: string; xml: string; expect: string[] }[] = [
     expect: ["f.xml:2:1 error: service 's' is not inside a host and is not a template"],
   },
   {
+    name: 'bad time range',
+    xml: `<time-period name="p"><time-range>mondy 09:00-17:00</time-range></time-period>`,
+    expect: ["f.xml:2:35 error: bad time range 'mondy 09:00-17:00': unknown day 'mondy': expected a weekday (monday..sunday), a month (january..december), 'day', or a date YYYY-MM-DD"],
+  },
+  {
+    name: 'bad time zone',
+    xml: `<time-period name="p" time-zone="Mars/Olympus"/>`,
+    expect: ["f.xml:2:23 error: unknown time zone 'Mars/Olympus': expected an IANA name such as 'Europe/London' or 'UTC'"],
+  },
+  {
+    name: 'time period exclusion cycle',
+    xml: `<time-period name="a" excludes="b"/>\n<time-period name="b" excludes="a"/>`,
+    expect: ['f.xml:2:1 error: time-period exclusion cycle: a -> b -> a'],
+  },
+  {
     name: 'command without an engine',
     xml: `<command name="c"/>`,
     expect: ["f.xml:2:1 error: command 'c' has no engine"],
