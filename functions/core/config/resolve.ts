@@ -52,6 +52,11 @@ class SiteResolver {
   private readonly resolving = new Set<Definition>();
   /** Diagnostics already raised, so an inherited problem is reported once, not per user. */
   private readonly reported = new Map<string, 'error' | 'warning'>();
+  /**
+   * A nested check resolves the same on every host that inherits it, so it is resolved once and
+   * shared (models are read-only): 2,000 hosts of one class cost one set of service models.
+   */
+  private readonly nestedModels = new Map<Definition, CheckModel & { condition?: string }>();
 
   constructor(
     private readonly name: string,
@@ -372,10 +377,15 @@ class SiteResolver {
     const checks: (CheckModel & { condition?: string })[] = [];
     for (const nested of containerBody.nested.values()) {
       if (nested.template) continue;
-      const body = this.body(nested);
-      const check = this.check(nested, body, nested.kind as CheckKind, container);
-      const condition = body.elements.get('condition')?.text;
-      checks.push(condition ? { ...check, condition } : check);
+      let model = this.nestedModels.get(nested);
+      if (!model) {
+        const body = this.body(nested);
+        const check = this.check(nested, body, nested.kind as CheckKind, container);
+        const condition = body.elements.get('condition')?.text;
+        model = condition ? { ...check, condition } : check;
+        this.nestedModels.set(nested, model);
+      }
+      checks.push(model);
     }
     return checks;
   }
