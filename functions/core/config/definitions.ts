@@ -1,4 +1,5 @@
 import { type Diagnostics, type SourcePosition, suggestion } from './diagnostics.ts';
+import { ConditionError, parseCondition } from './condition.ts';
 import { ExpressionError, hasExpression, parseTemplate } from './expression.ts';
 import { ELEMENTS, NESTED_KINDS, OBJECT_KINDS, type ObjectKind } from './schema.ts';
 import type { XmlElement } from './xml-document.ts';
@@ -256,6 +257,14 @@ function checkChildValues(element: XmlElement, diagnostics: Diagnostics): void {
       }
       break;
     }
+    case 'condition':
+      try {
+        parseCondition(element.text);
+      } catch (error) {
+        if (!(error instanceof ConditionError)) throw error;
+        diagnostics.error(offsetPosition(element.textAt, element.text, error.offset), `bad condition: ${error.message}`);
+      }
+      break;
     case 'run-from': {
       const quorum = element.attributes.get('quorum');
       if (quorum && !/^\s*[1-9][0-9]*\s*$/.test(quorum.value)) {

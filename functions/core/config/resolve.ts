@@ -1,3 +1,4 @@
+import { ConditionError, parseCondition } from './condition.ts';
 import { type Diagnostics, type SourcePosition, suggestion } from './diagnostics.ts';
 import { type Body, type Definition, type Located, type SiteParameter, emptyBody, isInTemplate, parseYesNo, splitList } from './definitions.ts';
 import type {
@@ -97,6 +98,7 @@ class SiteResolver {
       }
     }
     this.checkTrees(site);
+    this.checkConditions(site);
     return site;
   }
 
@@ -436,6 +438,34 @@ class SiteResolver {
         : {}),
       templates: this.ancestry(definition),
     };
+  }
+
+  /**
+   * A concrete cluster's condition must name groups that exist; a pool no host is in is likely a
+   * typo (pools are declared by hosts' resource-pool), so it is a warning.
+   */
+  private checkConditions(site: SiteModel): void {
+    const pools = new Set(site.hosts.map((h) => h.resourcePool).filter((p): p is string => p !== undefined));
+    for (const definition of [...this.registry.get('cluster')!.values()].filter((d) => !d.template)) {
+      const body = this.body(definition);
+      const conditions = [body.elements.get('condition'), ...[...body.nested.values()].filter((n) => !n.template).map((n) => this.body(n).elements.get('condition'))];
+      for (const element of conditions) {
+        if (!element) continue;
+        let condition;
+        try {
+          condition = parseCondition(element.text);
+        } catch (error) {
+          if (error instanceof ConditionError) continue; // reported where it is written
+          throw error;
+        }
+        const context = ` (in the condition of cluster '${definition.name}')`;
+        if (condition.hosts.kind === 'group') this.lookup('group', { value: condition.hosts.name, at: element.textAt }, 'error', context);
+        if (condition.hosts.kind === 'hosts') for (const name of condition.hosts.names) this.lookup('host', { value: name, at: element.textAt }, 'error', context);
+        if (condition.hosts.kind === 'pool' && !pools.has(condition.hosts.name)) {
+          this.report('warning', element.textAt, `no host is in pool '${condition.hosts.name}'${context}`, `add resource-pool="${condition.hosts.name}" to the hosts that make up the cluster`);
+        }
+      }
+    }
   }
 
   // ---- trees ----------------------------------------------------------------------------------
