@@ -133,6 +133,8 @@ create table host (
   name         text not null,
   address      text,
   location_id  uuid references location (id) on delete set null,
+  -- Clusters name their members by pool: `majority of hosts in pool 'x'`.
+  resource_pool text,
   primary key (id),
   unique (site_id, name)
 );

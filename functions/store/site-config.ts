@@ -71,7 +71,9 @@ export async function applySiteConfiguration(db: Database, site: SiteModel, appl
     await upsertNamed(tx, 'credential', siteId, site.credentials.map((c) => ({
       name: c.name, summary: c.summary ?? null, username: c.username ?? null, password: c.password ?? null,
     })), ['summary', 'username', 'password']);
-    await upsertNamed(tx, 'host', siteId, site.hosts.map((h) => ({ name: h.name, address: h.address ?? null, location: h.location ?? null })), ['address', 'location_id'], {
+    await upsertNamed(tx, 'host', siteId, site.hosts.map((h) => ({
+      name: h.name, address: h.address ?? null, location: h.location ?? null, resource_pool: h.resourcePool ?? null,
+    })), ['address', 'location_id', 'resource_pool'], {
       location_id: `(select l.id from location l where l.site_id = ${'$SITE'} and l.name = r.location)`,
     });
 
