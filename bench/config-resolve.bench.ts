@@ -3,9 +3,9 @@
  * host getting its class's services, with parameters and expressions. Target: under 1 s for
  * parsing, validating and resolving all of it (`vigil validate` on a big site).
  */
-import { loadConfiguration, type ConfigFile } from '../functions/core/config/load.ts';
-import { countObjects } from '../functions/core/config/model.ts';
-import { resolveCheckParameters } from '../functions/core/config/parameters.ts';
+import { loadConfiguration, type ConfigFile } from '#core/config/load.ts';
+import { countObjects } from '#core/config/model.ts';
+import { resolveCheckParameters } from '#core/config/parameters.ts';
 import { percentile, report } from './harness.ts';
 
 const HOSTS = 2_000;

@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
 import { userInfo } from 'node:os';
-import { formatDiagnostic } from '../core/config/diagnostics.ts';
-import { DEFAULT_PERSISTENT_DATA_DIR, startLocalDatabase } from '../local/embedded-postgres.ts';
-import { connect } from '../store/database.ts';
-import { migrate } from '../store/migrate.ts';
-import { applySiteConfiguration } from '../store/site-config.ts';
+import { formatDiagnostic } from '#core/config/diagnostics.ts';
+import { DEFAULT_PERSISTENT_DATA_DIR, startLocalDatabase } from '#local/embedded-postgres.ts';
+import { connect } from '#store/database.ts';
+import { migrate } from '#store/migrate.ts';
+import { applySiteConfiguration } from '#store/site-config.ts';
 import { loadFiles } from './vigil.ts';
 
 /**

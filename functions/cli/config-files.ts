@@ -1,6 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import type { ConfigFile } from '../core/config/load.ts';
+import type { ConfigFile } from '#core/config/load.ts';
 
 /**
  * Collects the `.xml` files under the given paths (files or directories, recursively), in a

@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 import { ConfigPathError, readConfigFiles } from './config-files.ts';
-import { formatDiagnostic } from '../core/config/diagnostics.ts';
-import { loadConfiguration } from '../core/config/load.ts';
-import { countObjects } from '../core/config/model.ts';
+import { formatDiagnostic } from '#core/config/diagnostics.ts';
+import { loadConfiguration } from '#core/config/load.ts';
+import { countObjects } from '#core/config/model.ts';
 
 /**
  * The `vigil` command line. Each command is a function of its arguments that returns an exit

@@ -7,15 +7,15 @@
  * what runs here is exactly what the cloud runs, wired to local adapters.
  */
 import { fileURLToPath } from 'node:url';
-import { readConfigFiles } from '../cli/config-files.ts';
-import { formatDiagnostic } from '../core/config/diagnostics.ts';
-import { loadConfiguration } from '../core/config/load.ts';
-import { statusOfRank } from '../core/status.ts';
+import { readConfigFiles } from '#cli/config-files.ts';
+import { formatDiagnostic } from '#core/config/diagnostics.ts';
+import { loadConfiguration } from '#core/config/load.ts';
+import { statusOfRank } from '#core/status.ts';
 import { DEFAULT_PERSISTENT_DATA_DIR, startLocalDatabase } from './embedded-postgres.ts';
-import { connect } from '../store/database.ts';
-import { groupRollup } from '../store/group-rollup.ts';
-import { migrate } from '../store/migrate.ts';
-import { applySiteConfiguration } from '../store/site-config.ts';
+import { connect } from '#store/database.ts';
+import { groupRollup } from '#store/group-rollup.ts';
+import { migrate } from '#store/migrate.ts';
+import { applySiteConfiguration } from '#store/site-config.ts';
 
 const DEFAULT_CONFIG = fileURLToPath(new URL('../../examples/quickstart', import.meta.url));
 

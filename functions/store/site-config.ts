@@ -1,7 +1,7 @@
 import type { TransactionSql } from 'postgres';
 import type { Database } from './database.ts';
-import type { CheckModel, HostModel, SiteModel } from '../core/config/model.ts';
-import { statusRank } from '../core/status.ts';
+import type { CheckModel, HostModel, SiteModel } from '#core/config/model.ts';
+import { statusRank } from '#core/status.ts';
 
 /**
  * Stores a resolved site configuration. One transaction per apply: either the whole new

@@ -11,7 +11,7 @@ import {
   type TimePeriod,
   type TimePeriodLookup,
   type TimeRange,
-} from '../../functions/core/time-period.ts';
+} from '#core/time-period.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { loadConfiguration, type LoadedConfiguration } from '../../functions/core/config/load.ts';
-import type { HostModel, SiteModel } from '../../functions/core/config/model.ts';
+import { loadConfiguration, type LoadedConfiguration } from '#core/config/load.ts';
+import type { HostModel, SiteModel } from '#core/config/model.ts';
 
 /** The shared corpus of real Bergamot configuration; tests fail loudly when it is missing. */
 export const CORPUS_DIR = resolve(import.meta.dirname, '../../../shared/corpus');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { applySiteConfiguration } from '../../functions/store/site-config.ts';
+import { applySiteConfiguration } from '#store/site-config.ts';
 import { loadXml, onlySite } from '../helpers/config.ts';
 import { withTestDatabase } from '../helpers/database.ts';
 

@@ -159,7 +159,7 @@ function tokenize(text: string): Token[] {
  * is the worst status among the unhealthy members, so a cluster down because of TIMEOUTs says so.
  */
 export function evaluateCondition(condition: Condition, members: readonly Status[]): { status: Status; healthy: number; total: number } {
-  const reported = members.filter((s) => s !== 'PENDING');
+  const reported: Status[] = members.filter((s) => s !== 'PENDING');
   const healthy = reported.filter(isOk).length;
   const total = reported.length;
   if (total === 0) return { status: 'PENDING', healthy, total };

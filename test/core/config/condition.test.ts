@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type Condition, ConditionError, evaluateCondition, parseCondition } from '../../../functions/core/config/condition.ts';
-import type { Status } from '../../../functions/core/status.ts';
+import { type Condition, ConditionError, evaluateCondition, parseCondition } from '#core/config/condition.ts';
+import type { Status } from '#core/status.ts';
 import { diagnosticLines, loadXml } from '../../helpers/config.ts';
 
 const parses: [string, Condition][] = [

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { readConfigFiles } from '../../../functions/cli/config-files.ts';
-import { loadConfiguration } from '../../../functions/core/config/load.ts';
-import { countObjects } from '../../../functions/core/config/model.ts';
+import { readConfigFiles } from '#cli/config-files.ts';
+import { loadConfiguration } from '#core/config/load.ts';
+import { countObjects } from '#core/config/model.ts';
 import { requireCorpus } from '../../helpers/config.ts';
 
 const corpusDir = requireCorpus('bergamot-site-config');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatDiagnostic } from '../../../functions/core/config/diagnostics.ts';
-import { loadConfiguration } from '../../../functions/core/config/load.ts';
+import { formatDiagnostic } from '#core/config/diagnostics.ts';
+import { loadConfiguration } from '#core/config/load.ts';
 import { diagnosticLines, loadXml } from '../../helpers/config.ts';
 
 // Fragments are wrapped in <bergamot site="test">, so their first line is line 2 of the file.

@@ -7,7 +7,7 @@ import {
   ExpressionError,
   parseTemplate,
   renderTemplate,
-} from '../../../functions/core/config/expression.ts';
+} from '#core/config/expression.ts';
 
 function objectOf(properties: Record<string, ExpressionValue>, text = ''): ExpressionObject {
   return {

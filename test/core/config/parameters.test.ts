@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { resolveCheckParameters } from '../../../functions/core/config/parameters.ts';
+import { resolveCheckParameters } from '#core/config/parameters.ts';
 import { hostNamed, loadXml, onlySite } from '../../helpers/config.ts';
 
 const SITE = `
@@ -66,8 +66,8 @@ test('values derived from credentials are marked secret, usernames are not', () 
 });
 
 test('the quickstart example resolves its location-dependent port', async () => {
-  const { readConfigFiles } = await import('../../../functions/cli/config-files.ts');
-  const { loadConfiguration } = await import('../../../functions/core/config/load.ts');
+  const { readConfigFiles } = await import('#cli/config-files.ts');
+  const { loadConfiguration } = await import('#core/config/load.ts');
   const quickstart = loadConfiguration(await readConfigFiles([new URL('../../../examples/quickstart', import.meta.url).pathname]));
   assert.equal(quickstart.diagnostics.errorCount, 0);
   const qs = quickstart.sites[0]!;

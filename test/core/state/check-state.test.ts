@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Status } from '../../../functions/core/status.ts';
+import type { Status } from '#core/status.ts';
 import {
   applyResult,
   initialCheckState,
@@ -10,7 +10,7 @@ import {
   type CheckPolicy,
   type CheckState,
   type Transition,
-} from '../../../functions/core/state/index.ts';
+} from '#core/state/index.ts';
 
 /** A result: a status applied at (index + 1) seconds, or a status with its own time. */
 type Step = Status | readonly [Status, number];

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Status } from '../../../functions/core/status.ts';
+import type { Status } from '#core/status.ts';
 import {
   applyResult,
   initialCheckState,
@@ -9,7 +9,7 @@ import {
   FLAP_WINDOW_RESULTS,
   type CheckPolicy,
   type CheckState,
-} from '../../../functions/core/state/index.ts';
+} from '#core/state/index.ts';
 
 const TOLERANCE = 1e-9;
 

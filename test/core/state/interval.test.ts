@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Status } from '../../../functions/core/status.ts';
+import type { Status } from '#core/status.ts';
 import {
   applyResult,
   initialCheckState,
   nextIntervalS,
   type CheckPolicy,
   type Schedule,
-} from '../../../functions/core/state/index.ts';
+} from '#core/state/index.ts';
 
 // Distinct values, so each expectation names exactly one of them.
 const schedule: Schedule = { everyS: 300, changingEveryS: 30, retryEveryS: 60 };

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Status } from '../../../functions/core/status.ts';
-import { combineLocations, type LocationResult } from '../../../functions/core/state/index.ts';
+import type { Status } from '#core/status.ts';
+import { combineLocations, type LocationResult } from '#core/state/index.ts';
 
 interface Scenario {
   name: string;
