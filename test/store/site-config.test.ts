@@ -62,7 +62,7 @@ test('re-applying keeps the identity and state of unchanged checks and removes w
 
   // w2 and its two services disappear, w1's https is disabled, a new host arrives.
   const summary = await applySiteConfiguration(sql, site(`
-    <host name="w1" extends="web-template" address="10.0.0.1"><service name="https" extends="svc" enabled="no"/></host>
+    <host name="w1" extends="web-template" address="10.0.0.1"><service name="https" extends="svc" enabled="no"><check-command command="http"/></service></host>
     <host name="w3" extends="web-template"/>`), 'test');
   const after = await checksOf('acme');
   assert.equal(summary.removedChecks, 3);

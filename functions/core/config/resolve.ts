@@ -393,6 +393,7 @@ class SiteResolver {
   }
 
   private check(definition: Definition, body: Body, kind: CheckKind, container?: Definition): CheckModel {
+    this.checkRequiredParts(definition, body, kind, container);
     this.checkReferences(container && definition.container !== container ? { ...definition, name: `${container.name}/${definition.name}` } : definition, body, 'error');
     const checkCommand = body.elements.get('check-command');
     const notify = body.elements.get('notify');
@@ -465,6 +466,17 @@ class SiteResolver {
           this.report('warning', element.textAt, `no host is in pool '${condition.hosts.name}'${context}`, `add resource-pool="${condition.hosts.name}" to the hosts that make up the cluster`);
         }
       }
+    }
+  }
+
+  /** What a check of each kind cannot run without. Traps are passive and need no command. */
+  private checkRequiredParts(definition: Definition, body: Body, kind: CheckKind, container?: Definition): void {
+    const owner = container ? ` on ${container.kind} '${container.name}'` : '';
+    if (kind === 'service' && !body.elements.has('check-command')) {
+      this.report('error', definition.at, `service '${definition.name}'${owner} has no <check-command>`, 'add <check-command command="..."/> to it or to a template it extends');
+    }
+    if ((kind === 'cluster' || kind === 'resource') && !body.elements.has('condition')) {
+      this.report('error', definition.at, `${kind} '${definition.name}'${owner} has no <condition>`, "add e.g. <condition>majority of hosts in pool 'name'</condition>");
     }
   }
 

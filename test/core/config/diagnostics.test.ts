@@ -87,6 +87,16 @@ const cases: { name: string; xml: string; expect: string[] }[] = [
     expect: ['f.xml:2:1 error: time-period exclusion cycle: a -> b -> a'],
   },
   {
+    name: 'a service without a command',
+    xml: `<host name="h"><service name="s"/></host>`,
+    expect: ["f.xml:2:16 error: service 's' on host 'h' has no <check-command>"],
+  },
+  {
+    name: 'a cluster without a condition',
+    xml: `<cluster name="c"/>`,
+    expect: ["f.xml:2:1 error: cluster 'c' has no <condition>"],
+  },
+  {
     name: 'command without an engine',
     xml: `<command name="c"/>`,
     expect: ["f.xml:2:1 error: command 'c' has no engine"],
