@@ -80,17 +80,19 @@ export async function applySiteConfiguration(db: Database, site: SiteModel, appl
     const rows = checkRows(site);
     const removedChecks = await upsertChecks(tx, siteId, rows);
     // Removed objects go last: checks first, as they refer to commands and hosts.
-    for (const table of ['host', 'credential', 'contact', 'team', 'command', 'time_period'] as const) {
-      const names = table === 'host' ? site.hosts.map((h) => h.name)
-        : table === 'credential' ? site.credentials.map((c) => c.name)
-        : table === 'contact' ? site.contacts.map((c) => c.name)
-        : table === 'team' ? site.teams.map((t) => t.name)
-        : table === 'command' ? site.commands.map((c) => c.name)
-        : site.timePeriods.map((t) => t.name);
-      await tx`delete from ${tx(table)} where site_id = ${siteId} and not (name = any(${names}))`;
+    const configured = [
+      ['host', site.hosts],
+      ['credential', site.credentials],
+      ['contact', site.contacts],
+      ['team', site.teams],
+      ['command', site.commands],
+      ['time_period', site.timePeriods],
+      ['check_group', site.groups],
+      ['location', site.locations],
+    ] as const;
+    for (const [table, objects] of configured) {
+      await tx`delete from ${tx(table)} where site_id = ${siteId} and not (name = any(${objects.map((o) => o.name)}))`;
     }
-    await tx`delete from check_group where site_id = ${siteId} and not (name = any(${site.groups.map((g) => g.name)}))`;
-    await tx`delete from location where site_id = ${siteId} and not (name = any(${site.locations.map((l) => l.name)}))`;
 
     const counts = { locations: site.locations.length, groups: site.groups.length, hosts: site.hosts.length, checks: rows.length, commands: site.commands.length };
     const [change] = await tx<{ id: number }[]>`
