@@ -187,6 +187,9 @@ create table check_group_member (
   primary key (check_id, group_id)
 );
 create index check_group_member_group_idx on check_group_member (group_id);
+-- A site's memberships in check order: the group roll-up streams them from this index and sees
+-- which checks are in more than one group without hashing every check of the site.
+create index check_group_member_site_check_idx on check_group_member (site_id, check_id, group_id);
 
 -- The hot table: one row per check, rewritten by every result. Kept narrow, with free space on
 -- each page (fillfactor) and no index on any column a result changes, so that updates are HOT:

@@ -5,8 +5,17 @@
  */
 import postgres from 'postgres';
 
-/** A postgres.js pool (or a transaction or reserved connection of one): what store modules query. */
+/** A postgres.js pool (or a reserved connection of one). */
 export type Database = postgres.Sql;
+
+/** The `sql` that `Database.begin(async (tx) => ...)` hands to its callback. */
+export type Transaction = postgres.TransactionSql;
+
+/**
+ * What a read or a single-statement write needs: a pool or a transaction. Store functions take
+ * this, so a caller can run them inside its own transaction and see its own uncommitted rows.
+ */
+export type Queryable = Database | Transaction;
 
 /** Settings for {@link connect}; every field has a default suited to one Node process. */
 export interface ConnectOptions {
