@@ -1,5 +1,4 @@
-import type { TransactionSql } from 'postgres';
-import type { Database } from './database.ts';
+import type { Database, Transaction } from './database.ts';
 import type { CheckModel, HostModel, SiteModel } from '#core/config/model.ts';
 import { statusRank } from '#core/status.ts';
 
@@ -103,7 +102,7 @@ export async function applySiteConfiguration(db: Database, site: SiteModel, appl
   }) as Promise<ApplySummary>;
 }
 
-async function upsertLocations(tx: TransactionSql, siteId: string, site: SiteModel): Promise<void> {
+async function upsertLocations(tx: Transaction, siteId: string, site: SiteModel): Promise<void> {
   const rows = site.locations.map((l) => ({
     name: l.name, parent: l.parent ?? null, summary: l.summary ?? null, description: l.description ?? null,
     region: l.region ?? null, parameters: l.parameters,
@@ -123,7 +122,7 @@ async function upsertLocations(tx: TransactionSql, siteId: string, site: SiteMod
     where l.site_id = ${siteId} and l.name = r.name and l.parent_id is distinct from p.id`;
 }
 
-async function upsertGroups(tx: TransactionSql, siteId: string, site: SiteModel): Promise<void> {
+async function upsertGroups(tx: Transaction, siteId: string, site: SiteModel): Promise<void> {
   const rows = site.groups.map((g) => ({ name: g.name, summary: g.summary ?? null, description: g.description ?? null, parameters: g.parameters }));
   await tx`
     insert into check_group (site_id, name, summary, description, parameters)
@@ -146,7 +145,7 @@ async function upsertGroups(tx: TransactionSql, siteId: string, site: SiteModel)
  * over the record `r` (with `$SITE` standing for the site id), for columns that are references.
  */
 async function upsertNamed(
-  tx: TransactionSql,
+  tx: Transaction,
   table: 'time_period' | 'command' | 'team' | 'contact' | 'credential' | 'host',
   siteId: string,
   rows: Record<string, unknown>[],
@@ -228,7 +227,7 @@ const CHECK_RECORD = `r(kind text, name text, parent_key text, host text, summar
  * Upserts all checks: containers first (hosts, clusters), then what they contain, whose
  * parent_id needs the container's id. Returns how many checks were removed.
  */
-async function upsertChecks(tx: TransactionSql, siteId: string, rows: CheckRow[]): Promise<number> {
+async function upsertChecks(tx: Transaction, siteId: string, rows: CheckRow[]): Promise<number> {
   const containers = rows.filter((r) => r.parent_key === null);
   const contained = rows.filter((r) => r.parent_key !== null);
   for (const batch of [containers, contained]) {
