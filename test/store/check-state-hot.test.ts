@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Database } from '#store/database.ts';
 import { withTestDatabase } from '../helpers/database.ts';
+import { sample, seededRandom } from '../helpers/random.ts';
 
 const { sql } = await withTestDatabase();
 
@@ -77,26 +78,4 @@ async function updateCounts(connection: Database): Promise<{ updated: number; ho
     select n_tup_upd::int as updated, n_tup_hot_upd::int as hot
     from pg_stat_user_tables where relid = 'check_state'::regclass`;
   return row!;
-}
-
-/** `count` distinct items, chosen at random (a partial Fisher-Yates shuffle). */
-function sample<T>(items: readonly T[], count: number, random: () => number): T[] {
-  const pool = [...items];
-  for (let i = 0; i < count; i++) {
-    const j = i + Math.floor(random() * (pool.length - i));
-    [pool[i], pool[j]] = [pool[j]!, pool[i]!];
-  }
-  return pool.slice(0, count);
-}
-
-/** Deterministic pseudo-random numbers (mulberry32). */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }

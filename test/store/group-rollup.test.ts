@@ -4,6 +4,7 @@ import { STATUSES, statusOfRank, statusRank, type Status } from '#core/status.ts
 import type { Database } from '#store/database.ts';
 import { groupRollup, type GroupRollup } from '#store/group-rollup.ts';
 import { withTestDatabase } from '../helpers/database.ts';
+import { seededRandom } from '../helpers/random.ts';
 
 const { sql } = await withTestDatabase();
 
@@ -346,16 +347,4 @@ function randomSite(random: () => number, groupCount: number, checkCount: number
     };
   }
   return { groups, checks };
-}
-
-/** Deterministic pseudo-random numbers (mulberry32), so a failing round can be replayed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
