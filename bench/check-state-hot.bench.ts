@@ -12,6 +12,7 @@
 import type { Database } from '#store/database.ts';
 import { note, record, report, timeMs, withBenchDatabase } from './harness.ts';
 import { sample, seededRandom } from '../test/helpers/random.ts';
+import { insertHealthyChecks } from '../test/helpers/healthy-checks.ts';
 
 const CHECKS = 100_000;
 const RESULTS = 100_000;
@@ -31,18 +32,7 @@ interface ResultBatch {
 }
 
 await withBenchDatabase(async ({ sql }) => {
-  const [site] = await sql<{ id: string }[]>`insert into site (name) values ('bench-hot') returning id`;
-  const siteId = site!.id;
-  const checkIds = (
-    await sql<{ id: string }[]>`
-      insert into "check" (site_id, kind, name, every_s, changing_every_s, retry_every_s)
-      select ${siteId}, 'service', 'check ' || n, 60, 30, 30 from generate_series(1, ${CHECKS}::int) n
-      returning id`
-  ).map((row) => row.id);
-  await sql`
-    insert into check_state (check_id, site_id, status, hard_status, last_result_at, output)
-    select id, ${siteId}, 2, 2, now(), 'HTTP OK: HTTP/1.1 200 OK - 4000 bytes in 0.01 second response time'
-    from "check" where site_id = ${siteId}`;
+  const { siteId, checkIds } = await insertHealthyChecks(sql, 'bench-hot', CHECKS);
   note(`${CHECKS.toLocaleString('en-US')} check_state rows (fillfactor 70); ` +
     `${RESULTS.toLocaleString('en-US')} results in batches of ${BATCH_SIZE.toLocaleString('en-US')}, each batch a random sample of the checks`);
 

@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import type { Database } from '#store/database.ts';
 import { withTestDatabase } from '../helpers/database.ts';
 import { sample, seededRandom } from '../helpers/random.ts';
+import { insertHealthyChecks } from '../helpers/healthy-checks.ts';
 
 const { sql } = await withTestDatabase();
 
@@ -37,18 +38,7 @@ async function applyResultBatch(database: Database, siteId: string, checkIds: re
 }
 
 test('batched result updates of check_state stay HOT (>= 99 %)', async () => {
-  const [site] = await sql<{ id: string }[]>`insert into site (name) values ('hot') returning id`;
-  const siteId = site!.id;
-  const checkIds = (
-    await sql<{ id: string }[]>`
-      insert into "check" (site_id, kind, name, every_s, changing_every_s, retry_every_s)
-      select ${siteId}, 'service', 'check ' || n, 60, 30, 30 from generate_series(1, ${CHECKS}::int) n
-      returning id`
-  ).map((row) => row.id);
-  await sql`
-    insert into check_state (check_id, site_id, status, last_result_at, output)
-    select id, ${siteId}, 2, now(), 'HTTP OK: HTTP/1.1 200 OK - 4000 bytes in 0.01 second response time'
-    from "check" where site_id = ${siteId}`;
+  const { siteId, checkIds } = await insertHealthyChecks(sql, 'hot', CHECKS);
 
   // Statistics are per backend until flushed: the updates and the reading share one connection.
   const connection = await sql.reserve();
