@@ -12,7 +12,7 @@
  * hosts sit in two groups (a location group and a role group, say), and now and then a single
  * service is also put in the parent of its host's group.
  */
-import { GROUP_ROLLUP_SQL, groupRollup } from '#store/group-rollup.ts';
+import { GROUP_ROLLUP_SQL, groupRollup, refreshGroupRollup } from '#store/group-rollup.ts';
 import type { Database, Transaction } from '#store/database.ts';
 import { note, percentile, report, timeMs, withBenchDatabase } from './harness.ts';
 
@@ -174,6 +174,7 @@ async function insertGroupTree(sql: Transaction, shape: GroupTreeShape): Promise
            now() - (k % 60) * interval '1 second', now() - (k % 3600) * interval '1 second',
            'PING OK - Packet loss = 0%, RTA = 0.' || (k % 100) || ' ms'
     from stated`;
+  await refreshGroupRollup(sql, siteId);
   return siteId;
 }
 

@@ -1,7 +1,8 @@
 /**
  * Group roll-up: for every group of a site, the worst state and the number of checks in each
- * state, over the checks in the group and in all the groups below it. One `WITH RECURSIVE`
- * query, never a loop in application code (DESIGN.md, PostgreSQL rules).
+ * state, over the checks in the group and in all the groups below it. Never a loop in
+ * application code (DESIGN.md, PostgreSQL rules): one `WITH RECURSIVE` statement walks the group
+ * tree, one query counts.
  *
  * What it counts:
  * - A check counts once for a group however many of that group's descendants it is in: a
@@ -13,39 +14,27 @@
  *   Problems are the statuses other than PENDING, INFO and OK.
  * - A group with no checks below it is PENDING with every count zero.
  *
- * Why the query has this shape. Measured with EXPLAIN ANALYZE on bench/group-rollup.bench.ts:
- * 10,000 groups six levels deep (5 % with a second parent), 100,000 checks, 11 % of them in
- * more than one group, on the 2-core development machine.
- * - Joining every (ancestor, check) pair and de-duplicating is simple and exact, but makes
- *   ~650,000 rows: about 1 s.
- * - Summing per-group counts over the group closure is fast but counts a check in two groups
- *   under one ancestor twice, and a group reached along two DAG paths twice.
- * - So checks are first counted per *origin*, in one pass: a check in exactly one group is
- *   counted for that group; a check in several groups for its set of groups (the checks of one
- *   host share a set, so 11,000 such checks make 2,300 sets). A set holding a group and that
- *   group's parent reaches what the child alone reaches, so the parent is dropped from it; many
- *   sets then become single groups.
- * - Origins, not checks, walk up the tree, with their counts: a recursive UNION (not UNION ALL)
- *   of (origin, ancestor) rows. An origin that reaches an ancestor along two paths, or a set whose
- *   groups meet at a common ancestor, makes the same row twice and UNION keeps one: that is what
- *   makes every count exact, without ever comparing checks.
- * - A leaf group with a single parent needs no walk of its own: its checks start at the parent,
- *   summed with the parent's own, plus one row for the leaf. 70 % of the groups are such leaves;
- *   with sets reduced, the walk is ~30,000 rows instead of ~60,000.
- * - Each check's set of groups comes from one pass over check_group_member in check order, read
- *   from the (site_id, check_id, group_id) index: no hash table over 100,000 checks.
- * - Only states other than OK are joined (16 % of checks); a check with no such row is counted
- *   as OK. Every check has a check_state row (site configuration writes it with the check), so
- *   no row other than OK means OK. This saves ~25 ms over joining every state.
- * The result is exact and about five times faster than the pair join, but at ~200 ms it misses
- * the 100 ms target on this machine: reading and grouping the 100,000 memberships and states
- * alone takes ~80 ms here, and walking the origins and summing ~100 ms. See the benchmark.
+ * How. Memberships and the group tree change only when configuration is applied; results change
+ * only states. So the work splits in two (sql/002_group_rollup.sql has the tables):
+ * - On apply, `refreshGroupRollup` gives each check an *origin*: the set of groups it is in,
+ *   without any group that is above another one in it. The checks of a host share an origin, so
+ *   there are far fewer origins than checks, and origins partition the checks. One recursive
+ *   statement then walks every origin up the tree, and UNION keeps one (origin, group) row
+ *   however many paths lead there: `rollup_reach`, which is what makes every count exact. The
+ *   number of checks below each group is stored with it.
+ * - The roll-up reads only the states that are not OK, counts them per origin and status, adds
+ *   the counts up over `rollup_reach`, and takes OK as the rest of the group's checks.
  *
- * `groupIds` keeps the same shape and reads only the memberships of the requested groups and
- * the groups below them. The groups above a batch's changed checks include the roots, so that
- * costs as much as the whole site; one branch of the tree takes a fraction.
+ * Why, measured on bench/group-rollup.bench.ts (10,000 groups six levels deep, 5 % with a second
+ * parent; 100,000 checks, 11 % in more than one group; the 2-core development machine):
+ * - joining every (ancestor, check) pair and de-duplicating: ~1 s;
+ * - one recursive query doing it all on every call, walking origins computed on the fly: 250 ms,
+ *   of which grouping the memberships per check was ~200 ms and the walk ~35 ms;
+ * - this: see the benchmark's figure in the README.
+ * Every check has a check_state row (applying configuration writes it with the check), so a
+ * check with no state other than OK is OK.
  */
-import type { Queryable } from './database.ts';
+import type { Queryable, Transaction } from './database.ts';
 
 /** Counts and worst state of one group, over its checks and the checks of every group below it. */
 export interface GroupRollup {
@@ -83,160 +72,53 @@ export interface GroupRollupOptions {
 /** Status ranks as stored in check_state.status (functions/core/status.ts). */
 const OK_RANK = 2;
 
-/**
- * Per-origin counts from rows of (status, handled, n): the same columns at every stage, so that
- * stages can be summed. Sums stay NULL where nothing matched (cheaper than COALESCE on every
- * row); the final select turns them into zeros.
- */
-function countColumns(n: string): string {
-  const perStatus = ['pending', 'info', 'ok', 'warning', 'critical', 'unknown', 'timeout', 'error', 'disconnected', 'action']
-    .map((name, rank) => `sum(${n}) filter (where status = ${rank})::int as ${name}`)
-    .join(',\n    ');
-  return `sum(${n})::int as total,
-    ${perStatus},
-    sum(${n}) filter (where handled)::int as handled,
-    sum(${n}) filter (where status > ${OK_RANK} and not handled)::int as unhandled,
-    max(case when handled then ${OK_RANK} else status end) as worst`;
-}
-
-const COUNTS = ['total', 'pending', 'info', 'ok', 'warning', 'critical', 'unknown', 'timeout', 'error', 'disconnected', 'action', 'handled', 'unhandled'];
-
-/**
- * `sum(x)::int as x` for each count, and the worst of the worst. The casts keep every stage in
- * int: a sum of bigints would be numeric, several times slower to add up.
- */
-const SUM_COUNTS = `${COUNTS.map((c) => `sum(${c})::int as ${c}`).join(', ')}, max(worst) as worst`;
-
-function listCounts(prefix = ''): string {
-  return `${COUNTS.map((c) => prefix + c).join(', ')}, ${prefix}worst`;
-}
+const PER_STATUS = ['pending', 'info', 'ok', 'warning', 'critical', 'unknown', 'timeout', 'error', 'disconnected', 'action'];
+const COUNTS = ['total', ...PER_STATUS, 'handled', 'unhandled'];
 
 /**
  * The roll-up query. `$1` is the site id; with `subset`, `$2` is the requested group ids and only
- * the checks below those groups are read.
+ * the states that count towards them are added up.
  */
 function rollupSql(subset: boolean): string {
+  const count = (status: string) => `coalesce(sum(n) filter (where ${status}), 0)::int`;
   return `
-with recursive
-${
-  subset
-    ? `-- The requested groups and everything below them: only their checks can count.
-requested_below (group_id) as (
-  select id from check_group where site_id = $1 and id = any($2::uuid[])
-  union
-  select gp.group_id from requested_below r
-  join group_parent gp on gp.parent_id = r.group_id and gp.site_id = $1
-),`
-    : ''
-}
--- The set of groups each check is in, in check order from check_group_member_site_check_idx.
-check_groups as (
-  select check_id, array_agg(group_id) as groups
-  from check_group_member
-  where site_id = $1${subset ? ' and (group_id in (select group_id from requested_below)) is true' : ''}
-  group by check_id
-),
--- States other than OK; a check without one here is OK.
-not_ok as (
-  select check_id, status,
-         status > ${OK_RANK} and (acknowledged or in_downtime or suppressed) as handled
-  from check_state
-  where site_id = $1 and status <> ${OK_RANK}
-),
--- Checks counted per origin: a group for checks in one group, the set of groups otherwise.
-by_origin as (
-  select case when cardinality(c.groups) = 1 then c.groups[1] end as group_id,
-         case when cardinality(c.groups) > 1 then c.groups end as group_set,
-         coalesce(s.status, ${OK_RANK}) as status,
-         coalesce(s.handled, false) as handled,
+-- States other than OK, counted per origin; a check with none of these is OK.
+with not_ok as (
+  select rollup_origin as origin_id, status,
+         status > ${OK_RANK} and (acknowledged or in_downtime or suppressed) as handled,
          count(*)::int as n
-  from check_groups c
-  left join not_ok s on s.check_id = c.check_id
-  group by 1, 2, 3, 4
+  from check_state
+  where site_id = $1 and status <> ${OK_RANK} and rollup_origin is not null
+  group by 1, 2, 3
 ),
--- A set that holds a group and that group's parent reaches exactly the groups the child alone
--- reaches, so the parent is dropped from it: a service in \`linux-services\` and in its parent
--- \`services\` is then simply a check of \`linux-services\`.
-set_member as (
-  select s.group_set, member.group_id
-  from (select distinct group_set from by_origin where group_set is not null) s
-  cross join lateral unnest(s.group_set) as member(group_id)
+-- ...added up for every group each origin counts towards.
+per_group as (
+  select r.group_id, s.status, s.handled, sum(s.n)::int as n
+  from not_ok s
+  join rollup_reach r on r.site_id = $1 and r.origin_id = s.origin_id${subset ? ' and r.group_id = any($2::uuid[])' : ''}
+  group by 1, 2, 3
 ),
-reduced_set as (
-  select m.group_set, array_agg(m.group_id) as groups
-  from set_member m
-  where not exists (
-    select from set_member child
-    join group_parent gp on gp.group_id = child.group_id and gp.site_id = $1
-    where child.group_set = m.group_set and gp.parent_id = m.group_id)
-  group by m.group_set
-),
-origin_count as (
-  select coalesce(b.group_id, case when cardinality(r.groups) = 1 then r.groups[1] end) as group_id,
-         case when b.group_set is not null and cardinality(coalesce(r.groups, b.group_set)) > 1
-              then coalesce(r.groups, b.group_set) end as group_set,
-         b.status, b.handled, b.n
-  from by_origin b
-  left join reduced_set r on r.group_set = b.group_set
-),
-single_group as (
-  select group_id, ${countColumns('n')}
-  from origin_count
-  where group_id is not null
+not_ok_per_group as (
+  select group_id, ${count('true')} as not_ok,
+    ${PER_STATUS.filter((_, rank) => rank !== OK_RANK)
+      .map((name) => `${count(`status = ${PER_STATUS.indexOf(name)}`)} as ${name}`)
+      .join(',\n    ')},
+    ${count('handled')} as handled,
+    ${count(`status > ${OK_RANK} and not handled`)} as unhandled,
+    -- A handled problem makes its groups no worse than OK.
+    max(case when handled then ${OK_RANK} else status end) as worst
+  from per_group
   group by group_id
-),
--- Leaves with exactly one parent: their checks can start walking at that parent, together with
--- the parent's own checks.
-lifted_leaf as (
-  select gp.group_id, any_value(gp.parent_id) as parent_id
-  from group_parent gp
-  where gp.site_id = $1
-    and not exists (select from group_parent child where child.parent_id = gp.group_id and child.site_id = $1)
-  group by gp.group_id
-  having count(*) = 1
-),
--- Every origin's counts, numbered: the walk below carries only the number.
-origin as (
-  select row_number() over ()::int as origin_id, o.*
-  from (
-    select array[coalesce(l.parent_id, s.group_id)] as start_groups, ${SUM_COUNTS}
-    from single_group s
-    left join lifted_leaf l on l.group_id = s.group_id
-    group by coalesce(l.parent_id, s.group_id)
-    union all
-    select group_set, ${countColumns('n')}
-    from origin_count
-    where group_set is not null
-    group by group_set
-  ) o
-),
--- Each origin at each group above it; UNION keeps one row per (origin, group), however many
--- paths lead there, so every check counts once per group.
-reached (origin_id, ancestor_id) as (
-  select origin_id, unnest(start_groups) from origin
-  union
-  select r.origin_id, gp.parent_id
-  from reached r
-  join group_parent gp on gp.group_id = r.ancestor_id and gp.site_id = $1
-),
-rolled as (
-  select ancestor_id, ${SUM_COUNTS}
-  from (
-    select r.ancestor_id, ${listCounts('o.')}
-    from reached r
-    join origin o on o.origin_id = r.origin_id
-    union all
-    -- The lifted leaves themselves, which their walk starts above.
-    select s.group_id, ${listCounts('s.')}
-    from single_group s
-    join lifted_leaf l on l.group_id = s.group_id
-  ) contribution
-  group by ancestor_id
 )
-select g.id as "groupId", g.name, coalesce(r.worst, 0) as "worstStatus",
-  ${COUNTS.map((c) => `coalesce(r.${c}, 0)::int as "${c}"`).join(', ')}
+select g.id as "groupId", g.name,
+  coalesce(greatest(p.worst, case when t.checks > coalesce(p.not_ok, 0) then ${OK_RANK} end), 0) as "worstStatus",
+  coalesce(t.checks, 0) as total,
+  ${PER_STATUS.map((name) =>
+    name === 'ok' ? `coalesce(t.checks, 0) - coalesce(p.not_ok, 0) as ok` : `coalesce(p.${name}, 0) as ${name}`).join(',\n  ')},
+  coalesce(p.handled, 0) as handled, coalesce(p.unhandled, 0) as unhandled
 from check_group g
-left join rolled r on r.ancestor_id = g.id
+left join rollup_group t on t.group_id = g.id
+left join not_ok_per_group p on p.group_id = g.id
 where g.site_id = $1${subset ? ' and g.id = any($2::uuid[])' : ''}`;
 }
 
@@ -265,6 +147,99 @@ export async function groupRollup(
     return sql.unsafe<GroupRollup[]>(SUBSET_ROLLUP_SQL, [siteId, groupIds as string[]], { prepare: true });
   }
   return sql.unsafe<GroupRollup[]>(SITE_ROLLUP_SQL, [siteId], { prepare: true });
+}
+
+/**
+ * Works out each check's origin, where every origin counts and how many checks count towards
+ * each group, from the site's memberships and group tree (see the top of this file). Whatever
+ * changes either calls this in the same transaction; applying configuration does. It works in a
+ * temporary table, hence the transaction. Origins still in use keep their ids and only checks
+ * whose origin changed are written, so re-applying an unchanged configuration rewrites no
+ * check_state row.
+ */
+export async function refreshGroupRollup(tx: Transaction, siteId: string): Promise<void> {
+  // Fresh statistics first: on a site's first apply these tables were filled moments ago in this
+  // very transaction, and with stale ones the planner loops where it should hash (measured: 40 s
+  // instead of 2 s for 100,000 checks).
+  await tx`analyze check_group_member, group_parent, check_group, check_state`;
+  await tx`drop table if exists pg_temp.check_origin`;
+  await tx`
+    create temporary table check_origin on commit drop as
+    with recursive
+    -- Only the site's own groups, whatever a stray row says: sites never count in each other.
+    member_set as (
+      select m.check_id, array_agg(m.group_id order by m.group_id) as groups
+      from check_group_member m
+      join check_group g on g.id = m.group_id and g.site_id = ${siteId}
+      where m.site_id = ${siteId}
+      group by m.check_id
+    ),
+    multi as (
+      select distinct groups from member_set where cardinality(groups) > 1
+    ),
+    -- Every group above each member of each set.
+    above (groups, ancestor_id) as (
+      select m.groups, gp.parent_id
+      from multi m
+      cross join lateral unnest(m.groups) as member(group_id)
+      join group_parent gp on gp.group_id = member.group_id and gp.site_id = ${siteId}
+      union
+      select a.groups, gp.parent_id
+      from above a
+      join group_parent gp on gp.group_id = a.ancestor_id and gp.site_id = ${siteId}
+    ),
+    -- A member that is above another member adds nothing: drop it.
+    reduced as (
+      select m.groups, array_agg(member.group_id order by member.group_id) as origin_groups
+      from multi m
+      cross join lateral unnest(m.groups) as member(group_id)
+      where not exists (select from above a where a.groups = m.groups and a.ancestor_id = member.group_id)
+      group by m.groups
+    )
+    select s.check_id, coalesce(r.origin_groups, s.groups) as groups
+    from member_set s
+    left join reduced r on r.groups = s.groups`;
+  await tx`analyze check_origin`;
+  await tx`
+    insert into rollup_origin (site_id, groups)
+    select distinct ${siteId}::uuid, groups from check_origin
+    on conflict (site_id, groups) do nothing`;
+  await tx`
+    delete from rollup_origin o
+    where o.site_id = ${siteId} and not exists (select from check_origin c where c.groups = o.groups)`;
+  await tx`
+    update check_state s set rollup_origin = o.id
+    from check_origin c
+    join rollup_origin o on o.site_id = ${siteId} and o.groups = c.groups
+    where s.check_id = c.check_id and s.rollup_origin is distinct from o.id`;
+  await tx`
+    update check_state s set rollup_origin = null
+    where s.site_id = ${siteId} and s.rollup_origin is not null
+      and not exists (select from check_origin c where c.check_id = s.check_id)`;
+
+  await tx`delete from rollup_reach where site_id = ${siteId}`;
+  await tx`
+    insert into rollup_reach (site_id, group_id, origin_id)
+    with recursive reached (origin_id, group_id) as (
+      select o.id, member.group_id
+      from rollup_origin o
+      cross join lateral unnest(o.groups) as member(group_id)
+      where o.site_id = ${siteId}
+      union
+      select r.origin_id, gp.parent_id
+      from reached r
+      join group_parent gp on gp.group_id = r.group_id and gp.site_id = ${siteId}
+    )
+    select ${siteId}, group_id, origin_id from reached`;
+
+  await tx`delete from rollup_group where site_id = ${siteId}`;
+  await tx`
+    insert into rollup_group (group_id, site_id, checks)
+    select r.group_id, ${siteId}, count(*)
+    from check_origin c
+    join rollup_origin o on o.site_id = ${siteId} and o.groups = c.groups
+    join rollup_reach r on r.site_id = ${siteId} and r.origin_id = o.id
+    group by r.group_id`;
 }
 
 /** The query text, for EXPLAIN in the benchmark. */

@@ -1,3 +1,4 @@
+import { refreshGroupRollup } from './group-rollup.ts';
 import type { Database, Transaction } from './database.ts';
 import type { CheckModel, HostModel, SiteModel } from '#core/config/model.ts';
 import { statusRank } from '#core/status.ts';
@@ -288,5 +289,6 @@ async function upsertChecks(tx: Transaction, siteId: string, rows: CheckRow[]): 
     insert into check_state (check_id, site_id, status, hard_status, output)
     select a.id, ${siteId}, a.initial_status, a.initial_status, a.initial_output from applied_check a
     on conflict (check_id) do nothing`;
+  await refreshGroupRollup(tx, siteId);
   return removed.count;
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { STATUSES, statusOfRank, statusRank, type Status } from '#core/status.ts';
 import type { Database } from '#store/database.ts';
-import { groupRollup, type GroupRollup } from '#store/group-rollup.ts';
+import { groupRollup, refreshGroupRollup, type GroupRollup } from '#store/group-rollup.ts';
 import { withTestDatabase } from '../helpers/database.ts';
 import { seededRandom } from '../helpers/random.ts';
 
@@ -62,6 +62,7 @@ async function buildSite(database: Database, spec: SiteSpec): Promise<{ siteId: 
       values (${checkId}, ${siteId}, ${statusRank(check.status)}, ${check.acknowledged ?? false},
               ${check.inDowntime ?? false}, ${check.suppressed ?? false})`;
   }
+  await database.begin((tx) => refreshGroupRollup(tx, siteId));
   return { siteId, groupIds };
 }
 
@@ -250,6 +251,7 @@ describe('groupRollup', () => {
     const [theirCheck] = await sql<{ id: string }[]>`select id from "check" where site_id = ${theirs.siteId}`;
     await sql`insert into check_group_member (site_id, check_id, group_id)
               values (${theirs.siteId}, ${theirCheck!.id}, ${mine.groupIds.get('all')!})`;
+    await sql.begin((tx) => refreshGroupRollup(tx, theirs.siteId));
 
     const rows = await groupRollup(sql, mine.siteId);
     assert.deepEqual(new Set(rows.map((row) => row.groupId)), new Set(mine.groupIds.values()));
@@ -272,6 +274,32 @@ describe('groupRollup', () => {
     const rows = await groupRollup(sql, siteId, { groupIds: asked });
     assert.deepEqual(summarise(rows), { a: scenario.expected.a, 'b-leaf': scenario.expected['b-leaf'] });
     assert.deepEqual(await groupRollup(sql, siteId, { groupIds: [] }), []);
+  });
+
+  test('refreshGroupRollup follows membership changes, and an unchanged refresh writes no state row', async () => {
+    const { siteId, groupIds } = await buildSite(sql, {
+      groups: { all: [], web: ['all'], db: ['all'] },
+      checks: { http: { groups: ['web'], status: 'CRITICAL' }, query: { groups: ['db'], status: 'OK' } },
+    });
+    const stateVersions = () => sql<{ check_id: string; xmin: string }[]>`
+      select check_id, xmin::text from check_state where site_id = ${siteId} order by check_id`;
+    const before = await stateVersions();
+    await sql.begin((tx) => refreshGroupRollup(tx, siteId));
+    assert.deepEqual(await stateVersions(), before, 'no check_state row rewritten');
+
+    // Move the failing check from web to db, and hang db under web.
+    await sql`update check_group_member set group_id = ${groupIds.get('db')!}
+              where site_id = ${siteId} and group_id = ${groupIds.get('web')!}`;
+    await sql`insert into group_parent (site_id, group_id, parent_id)
+              values (${siteId}, ${groupIds.get('db')!}, ${groupIds.get('web')!})`;
+    await sql.begin((tx) => refreshGroupRollup(tx, siteId));
+    assert.deepEqual(summarise(await groupRollup(sql, siteId)), {
+      all: { worst: 'CRITICAL', total: 2, ok: 1, critical: 1, unhandled: 1 },
+      web: { worst: 'CRITICAL', total: 2, ok: 1, critical: 1, unhandled: 1 },
+      db: { worst: 'CRITICAL', total: 2, ok: 1, critical: 1, unhandled: 1 },
+    });
+    const [origins] = await sql<{ n: number }[]>`select count(*)::int as n from rollup_origin where site_id = ${siteId}`;
+    assert.equal(origins!.n, 1, 'both checks now share one origin; the unused one is gone');
   });
 
   test('matches counting every (group, check) pair directly, on random DAGs', async () => {
