@@ -8,8 +8,11 @@
  * engine that throws anyway into an ERROR result, holds the deadline, caps the output and takes
  * secrets out of it, so each engine only has to do its own job.
  */
+import type { Reading } from '#core/reading.ts';
 import type { Status } from '#core/status.ts';
 import type { CheckParameters } from './parameters.ts';
+
+export type { Reading };
 
 /** What an engine is told about the check it runs. */
 export interface EngineCheck {
@@ -36,18 +39,6 @@ export interface NetworkPolicy {
    * service can read the worker's AWS credentials.
    */
   allowMetadataAddresses: boolean;
-}
-
-/** A measurement taken by a check: a Nagios performance datum, a Bergamot gauge reading. */
-export interface Reading {
-  name: string;
-  value: number;
-  /** Unit of measure as the source wrote it: `s`, `ms`, `%`, `B`, `c`... */
-  unit?: string;
-  warning?: number;
-  critical?: number;
-  min?: number;
-  max?: number;
 }
 
 export interface EngineResult {
