@@ -31,18 +31,29 @@ export function isBlockedAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 4) return address.startsWith('169.254.');
   if (family !== 6) return false;
-  const lower = address.toLowerCase();
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
-  if (mapped) return isBlockedAddress(mapped[1]!);
-  const groups = expandIpv6(lower);
+  const groups = expandIpv6(address.toLowerCase());
+  // IPv4-mapped (::ffff:0:0/96) however written: `::ffff:169.254.169.254`, or `::ffff:a9fe:a9fe`
+  // as the URL parser rewrites it. A dual-stack socket connects to the IPv4 address inside.
+  if (groups.slice(0, 5).every((group) => group === 0) && groups[5] === 0xffff) {
+    const [high = 0, low = 0] = groups.slice(6);
+    return isBlockedAddress(`${high >> 8}.${high & 0xff}.${low >> 8}.${low & 0xff}`);
+  }
   if ((groups[0]! & 0xffc0) === 0xfe80) return true;
   // fd00:ec2::254, the AWS instance metadata service over IPv6.
   return groups.join(':') === [0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254].join(':');
 }
 
+/** The eight 16-bit groups of an IPv6 address; a dotted IPv4 tail counts as two. */
 function expandIpv6(address: string): number[] {
-  const [head = '', tail] = address.split('::');
-  const parse = (part: string) => (part === '' ? [] : part.split(':').map((group) => Number.parseInt(group, 16)));
+  const [head = '', tail] = address.replace(/%.*$/, '').split('::');
+  const parse = (part: string) =>
+    part === ''
+      ? []
+      : part.split(':').flatMap((group) => {
+          if (!group.includes('.')) return [Number.parseInt(group, 16)];
+          const [a = 0, b = 0, c = 0, d = 0] = group.split('.').map(Number);
+          return [(a << 8) | b, (c << 8) | d];
+        });
   const left = parse(head);
   const right = tail === undefined ? [] : parse(tail);
   return [...left, ...Array<number>(8 - left.length - right.length).fill(0), ...right];

@@ -11,17 +11,25 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import type { LookupFunction } from 'node:net';
+import { isIP } from 'node:net';
 import type { NetworkPolicy } from '../engine.ts';
 import { resolveTarget } from '../network-policy.ts';
 
 export interface HttpRequest {
   url: URL;
+  /**
+   * Connect to this host (a name or an address) instead of the URL's, as Bergamot's `host` and
+   * `virtual_host` do: the URL's host still names the site in the Host header, in TLS SNI and in
+   * certificate verification. @defaultValue the URL's host
+   */
+  connectHost?: string;
   method?: string;
   headers?: Record<string, string>;
   body?: string | Buffer;
   /** Verify the server's certificate chain and name. @defaultValue true */
   verifyTls?: boolean;
+  /** PEM certificates to trust instead of the system's roots, for a private CA. */
+  ca?: string;
   /** Bytes of body kept; the rest is read and dropped. @defaultValue 1 MiB */
   maxBodyBytes?: number;
 }
@@ -65,28 +73,35 @@ export async function sendHttpRequest(request: HttpRequest, context: HttpRequest
   const { url } = request;
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`unsupported URL scheme ${url.protocol} in ${url.origin}`);
   // Resolve (and check) before connecting, so that a refused address fails before any socket opens.
-  const target = await resolveTarget(url.hostname, context.policy);
-  const lookup: LookupFunction = (_hostname, options, callback) => {
-    if (options.all) callback(null, [{ address: target.address, family: target.family }]);
-    else callback(null, target.address, target.family);
-  };
+  const target = await resolveTarget(request.connectHost ?? url.hostname, context.policy);
+  const siteName = url.hostname.replace(/^\[|\]$/g, '');
   const tls = url.protocol === 'https:';
   const maxBodyBytes = request.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const headers: Record<string, string> = { 'user-agent': USER_AGENT, accept: '*/*', ...lowerCaseKeys(request.headers ?? {}) };
+  const headers: Record<string, string> = {
+    'user-agent': USER_AGENT,
+    accept: '*/*',
+    host: url.host,
+    ...lowerCaseKeys(request.headers ?? {}),
+  };
   if (request.body !== undefined) headers['content-length'] = String(Buffer.byteLength(request.body));
 
   return new Promise<HttpResponse>((resolve, reject) => {
     const startedAt = performance.now();
     const options: https.RequestOptions = {
       method: request.method ?? 'GET',
-      hostname: url.hostname.replace(/^\[|\]$/g, ''),
+      // The checked address, not the name: the agent then pools connections per address (and
+      // per server name), so a keep-alive socket to one backend never serves a check of another
+      // that shares its virtual host.
+      hostname: target.address,
+      family: target.family,
       port: url.port || (tls ? 443 : 80),
       path: `${url.pathname}${url.search}`,
       headers,
-      lookup,
       signal: context.signal,
       agent: tls ? (request.verifyTls === false ? agents.unverified : agents.verified) : agents.http,
     };
+    if (tls && isIP(siteName) === 0) options.servername = siteName;
+    if (tls && request.ca !== undefined) options.ca = request.ca;
     const onResponse = (response: http.IncomingMessage) => {
       const firstByteMs = performance.now() - startedAt;
       const chunks: Buffer[] = [];
