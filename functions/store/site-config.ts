@@ -2,6 +2,8 @@ import { refreshGroupRollup } from './group-rollup.ts';
 import type { Database, Transaction } from './database.ts';
 import type { CheckModel, HostModel, SiteModel } from '#core/config/model.ts';
 import { statusRank } from '#core/status.ts';
+import { parseDurationMs } from '#core/duration.ts';
+import { resolveCheckParameters } from '#core/config/parameters.ts';
 
 /**
  * Stores a resolved site configuration. One transaction per apply: either the whole new
@@ -15,6 +17,13 @@ export interface ApplySummary {
   changeId: number;
   counts: Record<string, number>;
   removedChecks: number;
+}
+
+interface RunRow {
+  location: string | null;
+  parameters: Record<string, string>;
+  secret_names: string[];
+  timeout_ms: number;
 }
 
 interface CheckRow {
@@ -38,6 +47,8 @@ interface CheckRow {
   notify: unknown;
   groups: string[];
   locations: string[];
+  /** How to run it from each location (one entry with location null when it has none); empty for checks no worker runs. */
+  runs: RunRow[];
   initial_status: number;
   initial_output: string | null;
 }
@@ -180,23 +191,47 @@ export function checkRows(site: SiteModel): CheckRow[] {
   const rows: CheckRow[] = [];
   for (const host of site.hosts) {
     const hostLocations = host.location ? [host.location] : [];
-    rows.push(checkRow(host, null, host.name, hostLocations));
-    for (const nested of [...host.services, ...host.traps]) rows.push(checkRow(nested, `host/${host.name}`, host.name, hostLocations));
+    rows.push(checkRow(site, host, null, host, hostLocations));
+    for (const service of host.services) rows.push(checkRow(site, service, `host/${host.name}`, host, hostLocations));
+    // Traps are passive: results come to them, no worker runs them.
+    for (const trap of host.traps) rows.push(checkRow(site, trap, `host/${host.name}`, undefined, hostLocations, host.name));
   }
+  // Clusters and resources are worked out from other checks' states, not run.
   for (const cluster of site.clusters) {
-    rows.push(checkRow(cluster, null, null, []));
-    for (const resource of cluster.resources) rows.push(checkRow(resource, `cluster/${cluster.name}`, null, []));
+    rows.push(checkRow(site, cluster, null, undefined, []));
+    for (const resource of cluster.resources) rows.push(checkRow(site, resource, `cluster/${cluster.name}`, undefined, []));
   }
   return rows;
 }
 
-function checkRow(check: CheckModel | HostModel, parentKey: string | null, host: string | null, defaultLocations: string[]): CheckRow {
+/** A check may run for this long unless its `timeout` parameter says otherwise, and never longer than its interval. */
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+/**
+ * One check as a row. `runOn` is the host a worker runs it against (undefined for checks no
+ * worker runs); `hostName` the host it belongs to.
+ */
+function checkRow(
+  site: SiteModel,
+  check: CheckModel | HostModel,
+  parentKey: string | null,
+  runOn: HostModel | undefined,
+  defaultLocations: string[],
+  hostName: string | null = runOn?.name ?? null,
+): CheckRow {
   const locations = check.runFrom?.locations ?? defaultLocations;
+  const runs: RunRow[] = runOn && check.command
+    ? (locations.length > 0 ? locations : [null]).map((location) => {
+        const { values, secretNames } = resolveCheckParameters({ site, check, host: runOn, ...(location ? { location } : {}) });
+        const timeoutMs = (values.timeout && parseDurationMs(values.timeout, 's')) || DEFAULT_TIMEOUT_MS;
+        return { location, parameters: values, secret_names: secretNames, timeout_ms: Math.min(timeoutMs, check.schedule.everyS * 1_000) };
+      })
+    : [];
   return {
     kind: check.kind,
     name: check.name,
     parent_key: parentKey,
-    host,
+    host: hostName,
     summary: check.summary ?? null,
     description: check.description ?? null,
     command: check.command?.name ?? null,
@@ -213,6 +248,7 @@ function checkRow(check: CheckModel | HostModel, parentKey: string | null, host:
     notify: { ...check.notify, notifications: check.notifications ?? null },
     groups: check.groups,
     locations,
+    runs,
     initial_status: statusRank(check.initially?.status ?? 'PENDING'),
     initial_output: check.initially?.output ?? null,
   };
@@ -222,7 +258,7 @@ const CHECK_RECORD = `r(kind text, name text, parent_key text, host text, summar
   command text, parameters jsonb, condition text, enabled boolean, every_s integer,
   changing_every_s integer, retry_every_s integer, time_period text, failed_after smallint,
   recovers_after smallint, quorum smallint, notify jsonb, groups text[], locations text[],
-  initial_status smallint, initial_output text)`;
+  runs jsonb, initial_status smallint, initial_output text)`;
 
 /**
  * Upserts all checks: containers first (hosts, clusters), then what they contain, whose
@@ -260,7 +296,7 @@ async function upsertChecks(tx: Transaction, siteId: string, rows: CheckRow[]): 
   // The ids of every configured check, matched back by identity.
   await tx.unsafe(
     `create temporary table applied_check on commit drop as
-     select ch.id, r.groups, r.locations, r.initial_status, r.initial_output
+     select ch.id, r.groups, r.locations, r.runs, r.initial_status, r.initial_output
      from jsonb_to_recordset($2::jsonb) as ${CHECK_RECORD}
      join "check" ch on ch.site_id = $1 and ch.kind = r.kind and ch.name = r.name
        and ch.parent_id is not distinct from (
@@ -284,6 +320,14 @@ async function upsertChecks(tx: Transaction, siteId: string, rows: CheckRow[]): 
     cross join lateral unnest(a.locations) as at(name)
     join location l on l.site_id = ${siteId} and l.name = at.name
     on conflict do nothing`;
+  await tx`delete from check_run where site_id = ${siteId}`;
+  await tx`
+    insert into check_run (site_id, check_id, location_id, parameters, secret_names, timeout_ms)
+    select ${siteId}, a.id, l.id, run.parameters, run.secret_names, run.timeout_ms
+    from applied_check a
+    cross join lateral jsonb_to_recordset(a.runs)
+      as run(location text, parameters jsonb, secret_names text[], timeout_ms integer)
+    left join location l on l.site_id = ${siteId} and l.name = run.location`;
   // New checks start in their initial state; existing ones keep theirs.
   await tx`
     insert into check_state (check_id, site_id, status, hard_status, output)

@@ -55,6 +55,29 @@ test('applying a site stores its hosts, services, groups and locations', async (
   assert.equal(locations[0]!.n, 6, 'every check runs from the host location');
 });
 
+test('each check that workers run gets its parameters resolved per location, secrets marked', async () => {
+  const loaded = loadXml({ 'site.xml': `
+    <location name="eu" region="eu-west-1"><parameter name="community">eu-secret</parameter></location>
+    <location name="us"><parameter name="community">us-secret</parameter></location>
+    <command name="snmp-get" engine="snmp"><parameter name="host">#{host.address}</parameter><parameter name="timeout">5s</parameter></command>
+    <host name="router" address="10.1.1.1" location="eu">
+      <service name="uptime"><run-from locations="eu,us" quorum="2"/><check-command command="snmp-get"/>
+        <parameter name="community">#{community}</parameter></service>
+      <trap name="link-down"/>
+    </host>` }, 'runs');
+  assert.equal(loaded.diagnostics.errorCount, 0, loaded.diagnostics.items.map((d) => d.message).join('\n'));
+  await applySiteConfiguration(sql, onlySite(loaded), 'test');
+  const runs = await sql<{ check: string; location: string | null; parameters: Record<string, string>; secret_names: string[]; timeout_ms: number }[]>`
+    select ch.name as check, l.name as location, r.parameters, r.secret_names, r.timeout_ms
+    from check_run r join "check" ch on ch.id = r.check_id join site s on s.id = r.site_id
+    left join location l on l.id = r.location_id
+    where s.name = 'runs' order by ch.name, l.name`;
+  assert.deepEqual(runs.map((r) => ({ ...r })), [
+    { check: 'uptime', location: 'eu', parameters: { host: '10.1.1.1', timeout: '5s', community: 'eu-secret' }, secret_names: ['community'], timeout_ms: 5_000 },
+    { check: 'uptime', location: 'us', parameters: { host: '10.1.1.1', timeout: '5s', community: 'us-secret' }, secret_names: ['community'], timeout_ms: 5_000 },
+  ], 'the trap and the host without a command have no runs');
+});
+
 test('re-applying keeps the identity and state of unchanged checks and removes what is gone', async () => {
   const before = await checksOf('acme');
   const w1http = before.find((c) => c.parent === 'w1' && c.name === 'http')!;

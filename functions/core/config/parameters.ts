@@ -66,7 +66,13 @@ class ParameterResolver {
   }
 
   resolveAll(): ResolvedParameters {
-    const names = new Set([...Object.keys(this.command?.parameters ?? {}), ...Object.keys(this.context.check.command?.arguments ?? {})]);
+    // What the command declares, and whatever the check itself sets (a script may read any of
+    // them); parameters of hosts, locations and the site only feed expressions.
+    const names = new Set([
+      ...Object.keys(this.command?.parameters ?? {}),
+      ...Object.keys(this.context.check.parameters),
+      ...Object.keys(this.context.check.command?.arguments ?? {}),
+    ]);
     const values: Record<string, string> = {};
     const secretNames: string[] = [];
     for (const name of names) {
@@ -78,23 +84,35 @@ class ParameterResolver {
     return { values, secretNames };
   }
 
-  /** The most specific definition of a parameter, evaluated. */
-  private parameter(name: string): { value: string; secret: boolean } | undefined {
-    const cached = this.cache.get(name);
+  /**
+   * The most specific definition of a parameter at or below layer `fromLayer`, evaluated. A
+   * definition that refers to its own name (`<parameter name="community">#{community}</parameter>`
+   * on a service) means the less specific definition: the location's, the site's.
+   */
+  private parameter(name: string, fromLayer = 0): { value: string; secret: boolean } | undefined {
+    const cached = fromLayer === 0 ? this.cache.get(name) : undefined;
     if (cached) return cached;
-    const raw = this.layers.find((layer) => Object.hasOwn(layer, name))?.[name];
-    if (raw === undefined) return undefined;
+    const layer = this.layers.findIndex((candidate, index) => index >= fromLayer && Object.hasOwn(candidate, name));
+    if (layer < 0) return undefined;
+    const raw = this.layers[layer]![name]!;
     if (this.depth >= MAX_REFERENCE_DEPTH) return { value: '', secret: false };
     const outerSecret = this.secretTouched;
     this.secretTouched = false;
     this.depth++;
+    const outerLayer = this.evaluating.get(name);
+    this.evaluating.set(name, layer);
     const value = this.render(raw);
+    if (outerLayer === undefined) this.evaluating.delete(name);
+    else this.evaluating.set(name, outerLayer);
     this.depth--;
     const resolved = { value, secret: this.secretTouched };
     this.secretTouched = outerSecret || this.secretTouched;
-    this.cache.set(name, resolved);
+    if (fromLayer === 0) this.cache.set(name, resolved);
     return resolved;
   }
+
+  /** Parameters being evaluated, and the layer their definition came from. */
+  private readonly evaluating = new Map<string, number>();
 
   private render(raw: string): string {
     if (!hasExpression(raw)) return raw;
@@ -135,7 +153,8 @@ class ParameterResolver {
       case 'cluster':
         return checkObject(check);
       default: {
-        const resolved = this.parameter(name);
+        const inside = this.evaluating.get(name);
+        const resolved = this.parameter(name, inside === undefined ? 0 : inside + 1);
         if (resolved?.secret) this.secretTouched = true;
         return resolved?.value;
       }

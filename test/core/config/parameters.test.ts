@@ -80,3 +80,19 @@ test('the quickstart example resolves its location-dependent port', async () => 
     status: '200-399',
   });
 });
+
+test('a definition that names itself means the less specific definition', () => {
+  const selfReferring = onlySite(loadXml({ 'site.xml': `
+    <location name="dc"><parameter name="community">dc-community</parameter></location>
+    <command name="snmp" engine="snmp"><parameter name="community">public</parameter></command>
+    <host name="r" location="dc">
+      <service name="a"><check-command command="snmp"/><parameter name="community">#{community}</parameter></service>
+      <service name="b"><check-command command="snmp"><parameter name="community">#{community}-ro</parameter></check-command>
+        <parameter name="community">#{community}</parameter></service>
+    </host>` }));
+  const host = hostNamed(selfReferring, 'r');
+  const valueOf = (service: string) =>
+    resolveCheckParameters({ site: selfReferring, host, check: host.services.find((s) => s.name === service)! }).values.community;
+  assert.equal(valueOf('a'), 'dc-community');
+  assert.equal(valueOf('b'), 'dc-community-ro', 'each layer refers to the one below it');
+});
