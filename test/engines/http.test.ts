@@ -314,7 +314,8 @@ describe('http engine', () => {
     const leaks = (text: string | undefined) => [PASSWORD, TOKEN, CREDENTIAL].filter((secret) => text?.includes(secret));
 
     test('a body-regex failure on a body that echoes the credentials', async () => {
-      for (const auth of [{ username: 'monitor', password: PASSWORD }, { token: TOKEN }]) {
+      const credentials: Record<string, string>[] = [{ username: 'monitor', password: PASSWORD }, { token: TOKEN }];
+      for (const auth of credentials) {
         const result = await runEngine(httpEngine, { url: `${base}/whoami`, body_regex: 'you sent: nothing', contains: 'nobody', ...auth });
         assert.equal(result.status, 'CRITICAL');
         assert.deepEqual(leaks(result.output), [], result.output);
