@@ -114,7 +114,11 @@ export function describeConnectionError(error: unknown, target: string): string 
       return `connection to ${target} timed out`;
   }
   if (code !== undefined && CERTIFICATE_ERROR.test(code)) return `TLS certificate of ${target} not accepted: ${error.message}`;
-  if (code?.startsWith('ERR_SSL_') || code?.startsWith('ERR_TLS_')) return `TLS handshake with ${target} failed: ${error.message}`;
+  if (code?.startsWith('ERR_SSL_') || code?.startsWith('ERR_TLS_')) {
+    // OpenSSL's message is a wall of library detail; its `reason` is the part people can act on.
+    const reason = (error as { reason?: unknown }).reason;
+    return `TLS handshake with ${target} did not complete (${typeof reason === 'string' ? reason : error.message.split('\n')[0]})`;
+  }
   if (code?.startsWith('HPE_')) return `${target} sent an invalid HTTP response (${error.message})`;
   return undefined;
 }
