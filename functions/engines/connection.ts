@@ -60,6 +60,8 @@ export async function openConnection(options: OpenConnectionOptions): Promise<Op
   const { port, signal } = options;
   signal.throwIfAborted();
   const target = await resolveTarget(options.host, options.policy);
+  // The lookup cannot be cancelled; if the deadline passed meanwhile, do not connect at all.
+  signal.throwIfAborted();
   return new Promise((resolve, reject) => {
     const startedAt = performance.now();
     const socket = options.tls ? tls.connect(tlsConnectOptions(target.address, port, options.tls)) : net.connect({ host: target.address, port });

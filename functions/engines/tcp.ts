@@ -48,7 +48,7 @@ export const tcpEngine: Engine = {
       const connection = await openConnection(connectOptions(parameters, host, port, check.network, deadline.signal));
       connectMs = connection.connectMs;
       try {
-        if (send !== undefined) connection.socket.write(unescape(send));
+        if (send !== undefined) await write(connection.socket, unescape(send));
         if (expect !== undefined) received = await receiveUntil(connection.socket, unescape(expect));
       } finally {
         connection.socket.destroy();
@@ -103,6 +103,11 @@ function receiveUntil(socket: Socket, expected: string): Promise<Received> {
     socket.once('close', () => resolve({ found: text.includes(expected), text, closed: true }));
     socket.once('error', reject);
   });
+}
+
+/** Resolves once the text has been handed to the kernel, so closing afterwards does not drop it. */
+function write(socket: Socket, text: string): Promise<void> {
+  return new Promise((resolve, reject) => socket.write(text, (error) => (error ? reject(error) : resolve())));
 }
 
 const ESCAPES: Record<string, string> = { r: '\r', n: '\n', t: '\t', '\\': '\\' };

@@ -53,6 +53,21 @@ describe('tcp engine', () => {
     assert.equal(ping.status, 'OK', ping.output);
   });
 
+  test('what is sent without an expect still reaches the server', async () => {
+    let received = '';
+    let closed!: () => void;
+    const done = new Promise<void>((resolve) => (closed = resolve));
+    const port = await serve(net.createServer((socket) => {
+      socket.setEncoding('utf8');
+      socket.on('data', (data: string) => (received += data));
+      socket.on('close', () => closed());
+    }));
+    const result = await runEngine(tcpEngine, { port, send: 'HELLO vigil\\r\\n' });
+    assert.equal(result.status, 'OK', result.output);
+    await done;
+    assert.equal(received, 'HELLO vigil\r\n');
+  });
+
   test('an expected text that never comes before the server closes is CRITICAL, quoting what it sent', async () => {
     const port = await serve(net.createServer((socket) => socket.end('500 go away\r\n')));
     const result = await runEngine(tcpEngine, { port, expect: '220' });
