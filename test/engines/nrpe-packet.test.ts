@@ -82,7 +82,7 @@ describe('NRPE packets', () => {
   test('corrupt packets are refused', () => {
     const good = encodePacket({ version: 4, type: RESPONSE_PACKET, resultCode: 0, text: 'OK' });
     const flipped = Buffer.from(good);
-    flipped[17] ^= 0xff;
+    flipped[17] = flipped[17]! ^ 0xff;
     assert.throws(() => new PacketReader().push(flipped), new NrpeProtocolError('packet has a bad CRC-32'));
     const version9 = Buffer.from(good);
     version9.writeInt16BE(9, 0);
