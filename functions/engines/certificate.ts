@@ -41,7 +41,7 @@ const PARAMETERS: ParameterSpec[] = [
   { name: 'virtual_host', type: 'string', description: 'Name sent in SNI and checked against the certificate; defaults to host' },
   { name: 'warning_days', type: 'integer', description: `WARNING with fewer days left (default ${DEFAULT_WARNING_DAYS}; Bergamot's expires_in is read too)` },
   { name: 'critical_days', type: 'integer', default: String(DEFAULT_CRITICAL_DAYS), description: 'CRITICAL with fewer days left' },
-  { name: 'ca', type: 'string', description: 'PEM certificate(s) of a private CA to trust besides the system roots' },
+  { name: 'ca', type: 'string', description: 'PEM certificate(s) of a private CA to trust instead of the system roots' },
   { name: 'verify_chain', type: 'boolean', default: 'true', description: 'Whether an untrusted chain is CRITICAL' },
 ];
 

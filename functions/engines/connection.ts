@@ -28,7 +28,7 @@ export interface TlsOptions {
   serverName: string;
   /** Refuse a certificate that does not verify (chain, dates, name). */
   verify: boolean;
-  /** PEM certificates to trust in addition to the system's roots. */
+  /** PEM certificates to trust instead of the system's roots (as `curl --cacert`), for a private CA. */
   ca?: string;
 }
 
@@ -81,8 +81,7 @@ function tlsConnectOptions(address: string, port: number, options: TlsOptions): 
   const connect: tls.ConnectionOptions = { host: address, port, rejectUnauthorized: options.verify };
   // SNI carries names only (RFC 6066); for an address Node checks the certificate against it.
   if (net.isIP(options.serverName) === 0) connect.servername = options.serverName;
-  // Node's `ca` replaces the system roots: keep them, so a public certificate still verifies.
-  if (options.ca !== undefined) connect.ca = [...tls.rootCertificates, options.ca];
+  if (options.ca !== undefined) connect.ca = options.ca;
   return connect;
 }
 

@@ -8,7 +8,7 @@
  */
 import type { Socket } from 'node:net';
 import { connectionFailure, hostPort, openConnection, readPort, targetHost, type OpenConnectionOptions } from './connection.ts';
-import type { Engine, EngineResult, ParameterSpec } from './engine.ts';
+import type { Engine, ParameterSpec } from './engine.ts';
 import { findingsResult, type Finding } from './findings.ts';
 import type { CheckParameters } from './parameters.ts';
 import { formatSeconds, readTimeThresholds, timeFinding, timeReading, timeThresholdSpecs } from './time-thresholds.ts';
@@ -26,7 +26,7 @@ const PARAMETERS: ParameterSpec[] = [
   { name: 'ssl', type: 'boolean', default: 'false', description: 'Speak TLS after connecting' },
   { name: 'virtual_host', type: 'string', description: 'Name for TLS SNI and the certificate check; defaults to host' },
   { name: 'permit_invalid_certs', type: 'boolean', default: 'false', description: 'With ssl, accept a certificate that does not verify' },
-  { name: 'ca', type: 'string', description: 'With ssl, PEM certificate(s) of a private CA to trust' },
+  { name: 'ca', type: 'string', description: 'With ssl, PEM certificate(s) of a private CA to trust instead of the system roots' },
   ...timeThresholdSpecs('connect'),
 ];
 

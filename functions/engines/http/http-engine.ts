@@ -74,13 +74,14 @@ export const httpEngine: Engine = {
         next = exchanges.length <= maxRedirects ? redirected(next, response) : undefined;
       }
     } catch (error) {
-      const failed = (next ?? request).url;
+      const failing = next ?? request;
       const redirectedFrom = exchanges.at(-1)?.url;
       if (error instanceof BlockedAddressError && redirectedFrom !== undefined) {
-        return clean(resultOf('ERROR', `HTTP ${displayUrl(redirectedFrom)} redirected to ${displayUrl(failed)}: ${error.message}`));
+        return clean(resultOf('ERROR', `HTTP ${displayUrl(redirectedFrom)} redirected to ${displayUrl(failing.url)}: ${error.message}`));
       }
-      const target = hostPort(next?.connectHost ?? failed.hostname.replace(/^\[|\]$/g, ''), Number(failed.port) || defaultPort(failed));
-      return clean(connectionFailure(error, `HTTP request to ${displayUrl(failed)}`, target, deadline.signal));
+      const { url } = failing;
+      const target = hostPort(failing.connectHost ?? url.hostname.replace(/^\[|\]$/g, ''), Number(url.port) || defaultPort(url));
+      return clean(connectionFailure(error, `HTTP request to ${displayUrl(url)}`, target, deadline.signal));
     }
     const elapsedMs = performance.now() - startedAt;
     return clean(judge(exchanges, elapsedMs, expectations, maxRedirects));
