@@ -10,7 +10,7 @@
  * database's work, not the disk's.
  */
 import type { Database } from '#store/database.ts';
-import { note, record, report, timeMs, withBenchDatabase } from './harness.ts';
+import { hotUpdateCounts as updateCounts, note, record, report, timeMs, withBenchDatabase } from './harness.ts';
 import { sample, seededRandom } from '../test/helpers/random.ts';
 import { insertHealthyChecks } from '../test/helpers/healthy-checks.ts';
 
@@ -95,14 +95,4 @@ function resultBatch(checkIds: string[], round: number): ResultBatch {
         : `HTTP CRITICAL: HTTP/1.1 503 Service Unavailable - ${100 + (i % 900)} bytes in ${1 + (i % 9)}.${i % 100} second response time`,
     ),
   };
-}
-
-/** n_tup_upd, n_tup_hot_upd and n_tup_newpage_upd of check_state, after flushing this backend's counts. */
-async function updateCounts(connection: Database): Promise<{ updated: number; hot: number; newPage: number }> {
-  await connection`select pg_stat_force_next_flush()`;
-  // The flush happens when the backend goes idle, so it is visible from the next statement on.
-  const [row] = await connection<{ updated: number; hot: number; newPage: number }[]>`
-    select n_tup_upd::int as updated, n_tup_hot_upd::int as hot, n_tup_newpage_upd::int as "newPage"
-    from pg_stat_user_tables where relid = 'check_state'::regclass`;
-  return row!;
 }

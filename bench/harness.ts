@@ -75,3 +75,13 @@ function figureLine(name: string, figure: number, unit: string): string {
 export function note(text: string): void {
   process.stdout.write(`  ${text}\n`);
 }
+
+/** n_tup_upd, n_tup_hot_upd and n_tup_newpage_upd of check_state, after flushing this backend's counts. */
+export async function hotUpdateCounts(connection: Database): Promise<{ updated: number; hot: number; newPage: number }> {
+  await connection`select pg_stat_force_next_flush()`;
+  // The flush happens when the backend goes idle, so it is visible from the next statement on.
+  const [row] = await connection<{ updated: number; hot: number; newPage: number }[]>`
+    select n_tup_upd::int as updated, n_tup_hot_upd::int as hot, n_tup_newpage_upd::int as "newPage"
+    from pg_stat_user_tables where relid = 'check_state'::regclass`;
+  return row!;
+}

@@ -84,9 +84,9 @@ export async function processResults(deps: ResultProcessorDeps, results: readonl
 
   const transitions = applied.reduce((n, check) => n + check.transitions.length, 0);
   const hardChanges = applied.reduce((n, check) => n + check.hardChanges.length, 0);
-  // This batch's events, then any that an earlier run left behind.
+  // This batch's events, then, now and then, any that an earlier run left behind.
   await publishOutbox(deps.db, deps.bus, EVENT_SOURCE, deps.log, outboxIds)
-    .then(() => publishOutbox(deps.db, deps.bus, EVENT_SOURCE, deps.log))
+    .then(() => (sweepDue(deps.db) ? publishOutbox(deps.db, deps.bus, EVENT_SOURCE, deps.log) : 0))
     .catch((error: unknown) =>
       deps.log.warn('publishing state changes failed; they stay in the outbox', { reason: String((error as Error).message) }),
     );
@@ -94,6 +94,17 @@ export async function processResults(deps: ResultProcessorDeps, results: readonl
     deps.log.warn('pushing changes failed', { reason: String((error as Error).message) }),
   );
   return { applied: applied.length, ignored, transitions, hardChanges };
+}
+
+/** Leftover events are looked for at most this often per database pool (one query each time). */
+const OUTBOX_SWEEP_INTERVAL_MS = 30_000;
+const lastSweepMs = new WeakMap<Database, number>();
+
+function sweepDue(db: Database): boolean {
+  const now = Date.now();
+  if (now - (lastSweepMs.get(db) ?? 0) < OUTBOX_SWEEP_INTERVAL_MS) return false;
+  lastSweepMs.set(db, now);
+  return true;
 }
 
 function uniqueKeys(results: readonly ResultMessage[]): { checkId: string; siteId: string }[] {
