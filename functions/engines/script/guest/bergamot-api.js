@@ -46,21 +46,22 @@
     return hasOwn(parameters, name) ? parameters[name] : undefined;
   }
 
-  function requiredOrDefault(name, defaultValue, arity) {
-    if (arity > 1) return { fallback: true, value: defaultValue };
+  /** An unset parameter: the default when the script gave one (`arity` counts arguments), else an error. */
+  function unset(name, defaultValue, arity) {
+    if (arity > 1) return defaultValue;
     throw ParameterError("parameter '" + name + "' is not set (give a default, or bergamot.require('" + name + "') first)");
   }
 
   function integerParameter(name, defaultValue, arity) {
     var value = parameter(name);
-    if (value === undefined) return requiredOrDefault(name, defaultValue, arity).value;
+    if (value === undefined) return unset(name, defaultValue, arity);
     if (!/^\s*[-+]?\d+\s*$/.test(value)) throw ParameterError("parameter '" + name + "': expected a whole number, got '" + value + "'");
     return parseInt(value, 10);
   }
 
   function numberParameter(name, defaultValue, arity) {
     var value = parameter(name);
-    if (value === undefined) return requiredOrDefault(name, defaultValue, arity).value;
+    if (value === undefined) return unset(name, defaultValue, arity);
     var number = Number(value);
     if (value.trim() === '' || !isFinite(number)) throw ParameterError("parameter '" + name + "': expected a number, got '" + value + "'");
     return number;
@@ -89,7 +90,7 @@
     /** A percentage as a ratio: 80 -> 0.8 (the default is already a ratio, as in Bergamot). */
     getPercentParameter: function (name, defaultValue) {
       var value = parameter(name);
-      if (value === undefined) return requiredOrDefault(name, defaultValue, arguments.length).value;
+      if (value === undefined) return unset(name, defaultValue, arguments.length);
       return numberParameter(name, undefined, 1) / 100;
     },
     /** yes, true and on are true; anything else is false; unset gives the default (false). */
