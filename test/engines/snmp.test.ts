@@ -136,6 +136,8 @@ describe('snmp engine against a real snmpd', { skip: missingSnmpd() ?? false }, 
         assert.equal(result.status, 'ERROR', JSON.stringify(values));
         assert.match(result.output, expected);
       }
+      const scripted = await runEngine(snmpEngine, v2c({}), { check: { command: { name: 'check-snmp-uptime', engine: 'snmp', script: 'agent.getValue(...)' } } });
+      assert.deepEqual([scripted.status, scripted.output], ['ERROR', "command check-snmp-uptime has a <script> (Bergamot's scripted SNMP executor), which the snmp engine does not run: give it an oid parameter instead"]);
     });
   });
 

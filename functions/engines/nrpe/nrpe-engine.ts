@@ -18,7 +18,7 @@ import { resultOf, type Engine, type ParameterSpec } from '../engine.ts';
 import { connectionFailure, hostPort, readPort, targetHost } from '../connection.ts';
 import { ParameterError, type CheckParameters } from '../parameters.ts';
 import { pluginResult } from '../nagios/plugin-output.ts';
-import { queryNrpe, type NrpeTls } from './nrpe-client.ts';
+import { queryNrpe, type NrpeAnswer, type NrpeTls } from './nrpe-client.ts';
 import { NrpeProtocolError } from './packet.ts';
 
 export const NRPE_PORT = 5666;
@@ -46,7 +46,7 @@ export const nrpeEngine: Engine = {
     const target = hostPort(host, port);
     const what = `NRPE ${command} on ${target}`;
 
-    let answer;
+    let answer: NrpeAnswer;
     try {
       answer = await queryNrpe({ host, port, policy: check.network, tls: tlsSettings(parameters) }, command, args, deadline.signal);
     } catch (error) {

@@ -34,7 +34,7 @@ import { ParameterError, type CheckParameters } from '../parameters.ts';
 import { redact } from '../run-check.ts';
 import { CounterRates } from './counter-rates.ts';
 import { isDesAvailable, snmpGet, snmpWalk, TRIES, tryTimeoutMs, withSession, type SnmpCredentials, type SnmpTarget } from './snmp-session.ts';
-import { COUNTER_MODULUS, isMissing, snmpValueOf, type SnmpValue } from './snmp-value.ts';
+import { COUNTER_MODULUS, isMissing, snmpValueOf, type MissingValue, type SnmpValue } from './snmp-value.ts';
 
 export const SNMP_PORT = 161;
 /** A walk that returns more than this is cut: a check is not an inventory tool. */
@@ -91,6 +91,9 @@ export function createSnmpEngine(options: SnmpEngineOptions = {}): Engine {
     name: 'snmp',
     parameters: PARAMETERS,
     async run(check, parameters, deadline) {
+      if (check.command.script !== undefined && !parameters.has('oid')) {
+        return resultOf('ERROR', `command ${check.command.name} has a <script> (Bergamot's scripted SNMP executor), which the snmp engine does not run: give it an oid parameter instead`);
+      }
       const host = targetHost(check, parameters);
       const port = readPort(parameters, 'port', SNMP_PORT);
       const target = hostPort(host, port);
@@ -219,7 +222,7 @@ interface JudgeContext {
   truncated: boolean;
 }
 
-function judgeValues(values: ReturnType<typeof snmpValueOf>[], context: JudgeContext): EngineResult {
+function judgeValues(values: readonly (SnmpValue | MissingValue)[], context: JudgeContext): EngineResult {
   const { query, judge } = context;
   const only = values.length === 1 ? values[0]! : undefined;
   if (only && isMissing(only)) return resultOf('UNKNOWN', `${nameOf(only.oid, query, 1)} does not exist on the agent (${only.missing})`);
