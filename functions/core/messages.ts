@@ -28,7 +28,8 @@ export interface CheckJob {
   check: {
     name: string;
     host?: { name: string; address?: string };
-    command: { name: string; engine: string; script?: string };
+    /** `executor` as the command has it: `script` makes an http command a scripted check (Bergamot's routing). */
+    command: { name: string; engine: string; executor?: string; script?: string };
     /** Resolved parameter values; those named in `secretNames` are secrets (never logged). */
     parameters: Record<string, string>;
     secretNames: string[];
@@ -109,6 +110,7 @@ export function parseCheckJob(body: string): CheckJob {
       command: {
         name: text(command, 'check.command.name', 'name'),
         engine: text(command, 'check.command.engine', 'engine'),
+        ...(command.executor !== undefined ? { executor: text(command, 'check.command.executor', 'executor') } : {}),
         ...(command.script !== undefined ? { script: text(command, 'check.command.script', 'script') } : {}),
       },
       parameters: stringRecord(check, 'check.parameters', 'parameters'),

@@ -25,6 +25,8 @@ export interface EngineCheck {
   command: {
     name: string;
     engine: string;
+    /** How the engine runs it; `script` makes an `http` command a scripted check (Bergamot's routing). */
+    executor?: string;
     /** The command's `<script>`, for engines that run scripts. */
     script?: string;
   };

@@ -3,7 +3,8 @@
  * start and keeps it, so that engines may hold per-process resources (connection pools, a
  * script sandbox's worker thread).
  */
-import type { Engine } from './engine.ts';
+import type { Engine, EngineCheck } from './engine.ts';
+import { isScriptedCommand } from './script/script-engine.ts';
 
 export class EngineRegistry {
   private readonly byName = new Map<string, Engine>();
@@ -17,6 +18,15 @@ export class EngineRegistry {
 
   get(name: string): Engine | undefined {
     return this.byName.get(name);
+  }
+
+  /**
+   * The engine that runs a command. Bergamot routes by engine and executor together: an `http`
+   * command with `executor="script"` is a scripted check, run by the script engine (which reads
+   * the command's own engine to know what the script may use).
+   */
+  forCommand(command: EngineCheck['command']): Engine | undefined {
+    return this.get(isScriptedCommand(command) ? 'script' : command.engine);
   }
 
   names(): string[] {

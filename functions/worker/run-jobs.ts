@@ -81,7 +81,7 @@ export async function runCheckJobs(deps: WorkerDeps, messages: readonly Received
 /** Runs one job; always returns a result (an unknown engine is an ERROR result). */
 export async function runJob(deps: Pick<WorkerDeps, 'engines' | 'clock' | 'producer'>, job: CheckJob): Promise<ResultMessage> {
   const base = { v: 1 as const, siteId: job.siteId, checkId: job.checkId, locationId: job.locationId, dueAtMs: job.dueAtMs, source: 'worker' as const, producer: deps.producer };
-  const engine = deps.engines.get(job.check.command.engine);
+  const engine = deps.engines.forCommand(job.check.command);
   if (!engine) {
     const startedAtMs = deps.clock.nowMs();
     return {
