@@ -1,12 +1,13 @@
 /**
  * A real NRPE daemon (Debian's nagios-nrpe-server) for tests: its own configuration in a
  * temporary directory, listening on 127.0.0.1 on a free port, in the foreground (`nrpe -c FILE
- * -f`), in a process group of its own so that stopping it also stops the commands it runs.
+ * -f`), in a process group of its own so that stopping it also stops its connection handlers and
+ * the commands they run.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,8 +62,10 @@ export async function startNrpeDaemon(options: NrpeDaemonOptions): Promise<NrpeD
   await writeFile(join(dir, 'nrpe.cfg'), `${lines.join('\n')}\n`);
 
   const daemon = spawn(NRPE_DAEMON, ['-c', join(dir, 'nrpe.cfg'), '-f', ...(options.plain ? ['-n'] : [])], { detached: true, stdio: 'ignore' });
+  const config = join(dir, 'nrpe.cfg');
   const stop = async () => {
     await stopGroup(daemon);
+    await killStragglers(config);
     await rm(dir, { recursive: true, force: true });
   };
   try {
@@ -92,13 +95,38 @@ async function waitForListener(port: number, daemon: ChildProcess): Promise<void
   throw new Error(`nrpe did not listen on port ${port}`);
 }
 
+/**
+ * SIGKILL for the whole group: the daemon's forked connection handlers can deadlock in their
+ * SIGTERM handler (seen with nrpe 4.1: stuck on a futex with signals blocked), and a test peer
+ * has nothing to flush.
+ */
 async function stopGroup(daemon: ChildProcess): Promise<void> {
-  if (daemon.pid === undefined || daemon.exitCode !== null || daemon.signalCode !== null) return;
-  const exited = once(daemon, 'exit');
+  if (daemon.pid === undefined) return;
+  const exited = daemon.exitCode === null && daemon.signalCode === null ? once(daemon, 'exit') : undefined;
   try {
-    process.kill(-daemon.pid, 'SIGTERM');
+    process.kill(-daemon.pid, 'SIGKILL');
   } catch {
-    return;
+    // ESRCH: the group is gone already.
   }
   await exited;
+}
+
+/**
+ * A handler running a command moves to a process group of its own (so that nrpe can kill the
+ * command on its timeout), out of reach of the group kill: find it by this daemon's own
+ * configuration file on its command line, and kill it with the command's group.
+ */
+async function killStragglers(config: string): Promise<void> {
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const commandLine = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    if (!commandLine.split('\0').includes(config)) continue;
+    for (const target of [-Number(entry), Number(entry)]) {
+      try {
+        process.kill(target, 'SIGKILL');
+      } catch {
+        // gone already, or not a group leader
+      }
+    }
+  }
 }
