@@ -13,6 +13,7 @@ import {
   ReceiveMessageCommand,
   SendMessageBatchCommand,
   type Message,
+  type QueueAttributeName,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { QUEUE_LIMITS, type OutgoingMessage, type Queue, type ReceiveOptions, type ReceivedMessage, type SendResult } from '#ports/queue.ts';
@@ -129,7 +130,7 @@ export class SqsQueue implements Queue {
         AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
       }),
     );
-    const count = (name: string) => Number(response.Attributes?.[name] ?? 0);
+    const count = (name: QueueAttributeName) => Number(response.Attributes?.[name] ?? 0);
     return {
       visible: count('ApproximateNumberOfMessages'),
       inFlight: count('ApproximateNumberOfMessagesNotVisible'),
