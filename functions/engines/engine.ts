@@ -86,6 +86,8 @@ export interface Engine {
   readonly name: string;
   readonly parameters: readonly ParameterSpec[];
   run(check: EngineCheck, parameters: CheckParameters, deadline: Deadline): Promise<EngineResult>;
+  /** Releases what the engine holds for the process (a sandbox's worker thread); optional. */
+  close?(): Promise<void>;
 }
 
 /** A result with no readings, the common case for failures. */

@@ -32,4 +32,9 @@ export class EngineRegistry {
   names(): string[] {
     return [...this.byName.keys()].sort();
   }
+
+  /** Releases every engine's per-process resources; the registry is not used afterwards. */
+  async close(): Promise<void> {
+    await Promise.all([...this.byName.values()].map((engine) => engine.close?.()));
+  }
 }

@@ -5,11 +5,12 @@ import { parseResultMessage, type CheckJob } from '#core/messages.ts';
 import type { Engine } from '#engines/engine.ts';
 import { httpEngine } from '#engines/http/http-engine.ts';
 import { EngineRegistry } from '#engines/registry.ts';
+import { createEngineRegistry } from '#engines/all-engines.ts';
 import { ManualClock } from '#ports/clock.ts';
 import { MemoryLogger } from '#ports/logger.ts';
 import type { OutgoingMessage, Queue, ReceivedMessage, SendResult } from '#ports/queue.ts';
 import { handleDeadLetters } from '#worker/dead-letters.ts';
-import { runCheckJobs, type WorkerDeps } from '#worker/run-jobs.ts';
+import { runCheckJobs, runJob, type WorkerDeps } from '#worker/run-jobs.ts';
 import { closeServer, listenOnLoopback } from '../helpers/loopback.ts';
 
 /** The results queue as the worker sees it: it only sends. Refuses bodies that contain `refuse`. */
@@ -107,4 +108,23 @@ test('a dead-lettered job becomes an ERROR result saying why; garbage is logged 
   assert.equal(result!.source, 'dead-letter');
   assert.match(result!.output, /received 5 times without a result/);
   assert.ok(log.entries.some((e) => e.level === 'error' && /not a check job/.test(e.message)));
+});
+
+test('with every engine registered, an http command with executor="script" runs as a script', async () => {
+  const engines = createEngineRegistry();
+  after(() => engines.close());
+  const scripted = job({
+    check: {
+      ...job().check,
+      command: {
+        name: 'probe', engine: 'http', executor: 'script',
+        script: `http.check().connect('127.0.0.1').port(${port}).get('/').execute(
+          function (r) { bergamot.publish(bergamot.createResult().applyGreaterThanThreshold(r.content().length, 10, 20, 'length ' + r.content().length)); },
+          function (e) { bergamot.error(e); });`,
+      },
+    },
+  });
+  const result = await runJob({ engines, clock: new ManualClock(NOW), producer: 'local' }, scripted);
+  assert.deepEqual([result.status, result.output], ['OK', 'length 5']);
+  assert.deepEqual(engines.names(), ['certificate', 'dns', 'http', 'nagios', 'nrpe', 'script', 'snmp', 'tcp']);
 });
