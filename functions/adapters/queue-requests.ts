@@ -56,29 +56,6 @@ function checkWhole(name: string, value: number | undefined, min: number, max: n
 }
 
 /**
- * Splits messages (with their indexes in the caller's list) into SendMessageBatch calls: at most
- * 10 entries, and at most 256 KiB of bodies together. SQS has taken 1 MiB per batch since 2025;
- * staying under the older limit costs an extra call only for large messages and works everywhere.
- */
-export function sendBatches<T extends { message: OutgoingMessage }>(entries: readonly T[]): T[][] {
-  const batches: T[][] = [];
-  let current: T[] = [];
-  let currentBytes = 0;
-  for (const entry of entries) {
-    const bytes = Buffer.byteLength(entry.message.body, 'utf8');
-    if (current.length === QUEUE_LIMITS.maxBatch || (current.length > 0 && currentBytes + bytes > QUEUE_LIMITS.maxBodyBytes)) {
-      batches.push(current);
-      current = [];
-      currentBytes = 0;
-    }
-    current.push(entry);
-    currentBytes += bytes;
-  }
-  if (current.length > 0) batches.push(current);
-  return batches;
-}
-
-/**
  * SQS's MessageNotInflight: the receipt handle does not name a message that is in flight (it was
  * deleted, its visibility timeout passed, or it was received again since, with a newer handle).
  */
