@@ -14,6 +14,8 @@ export interface DeadLetterDeps {
   log: Logger;
   /** The queue the dead letters came from, for the message. */
   sourceQueue: string;
+  /** Its redrive policy's maxReceiveCount: how often each job was received before it came here. */
+  sourceMaxReceives: number;
 }
 
 export async function handleDeadLetters(deps: DeadLetterDeps, messages: readonly ReceivedMessage[]): Promise<BatchResponse> {
@@ -27,7 +29,8 @@ export async function handleDeadLetters(deps: DeadLetterDeps, messages: readonly
         result: {
           v: 1, siteId: job.siteId, checkId: job.checkId, locationId: job.locationId, dueAtMs: job.dueAtMs,
           status: 'ERROR',
-          output: `Check could not be run: its job on ${deps.sourceQueue} was received ${message.receiveCount} times without a result ` +
+          // The receive count goes on counting here (SQS keeps it), so it is not the number of tries.
+          output: `Check could not be run: its job on ${deps.sourceQueue} was received ${deps.sourceMaxReceives} times without a result ` +
             '(the worker crashed, ran out of time, or could not send the result). See the worker logs.',
           readings: [], startedAtMs: nowMs, durationMs: 0, source: 'dead-letter', producer: deps.sourceQueue,
         },

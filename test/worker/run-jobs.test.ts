@@ -99,8 +99,8 @@ test('a dead-lettered job becomes an ERROR result saying why; garbage is logged 
   const results = new SentMessages();
   const log = new MemoryLogger();
   const outcome = await handleDeadLetters(
-    { results, clock: new ManualClock(NOW), log, sourceQueue: 'vigil-checks-eu-west-1' },
-    [delivered(job(), 5), delivered('not json', 5)],
+    { results, clock: new ManualClock(NOW), log, sourceQueue: 'vigil-checks-eu-west-1', sourceMaxReceives: 5 },
+    [delivered(job(), 6), delivered('not json', 6)],
   );
   assert.deepEqual(outcome.batchItemFailures, []);
   const [result] = results.bodies.map(parseResultMessage);
