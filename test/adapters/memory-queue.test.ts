@@ -67,7 +67,7 @@ describe('MemoryQueue with a ManualClock', () => {
     assert.deepEqual(await queue.approximateCounts(), { visible: 0, inFlight: 0, delayed: 0 });
   });
 
-  it('redrives after maxReceiveCount receives, keeping id, sent time and count', async () => {
+  it('redrives on the receive after maxReceiveCount, keeping id and sent time, counting on', async () => {
     const { clock, queue, deadLetter } = manualQueues(3);
     await queue.send([{ body: 'poison' }, { body: 'fine' }]);
     for (let receive = 1; receive <= 3; receive++) {
@@ -80,7 +80,7 @@ describe('MemoryQueue with a ManualClock', () => {
     const [dead] = await deadLetter.receive();
     assert.equal(dead?.body, 'poison');
     assert.equal(dead?.sentAtMs, T0);
-    assert.equal(dead?.receiveCount, 4);
+    assert.equal(dead?.receiveCount, 5);
     assert.deepEqual(await queue.approximateCounts(), { visible: 0, inFlight: 0, delayed: 0 });
   });
 

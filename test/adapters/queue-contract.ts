@@ -21,7 +21,8 @@ export interface QueueSettings {
 /** A fresh queue whose redrive policy sends messages to a fresh `deadLetter` queue. */
 export type MakeQueues = (settings: QueueSettings) => Promise<{ queue: QueueUnderTest; deadLetter: QueueUnderTest }>;
 
-const SETTINGS: QueueSettings = { visibilityTimeoutSeconds: 1, maxReceiveCount: 2 };
+/** Long enough that no message comes back by itself on a loaded machine; the cases that want it back say so. */
+const SETTINGS: QueueSettings = { visibilityTimeoutSeconds: 60, maxReceiveCount: 2 };
 
 /** Receives until `count` messages came or a long poll came back empty. */
 async function receiveAll(queue: Queue, count: number): Promise<ReceivedMessage[]> {
@@ -87,7 +88,7 @@ export function queueContract(name: string, makeQueues: MakeQueues): void {
     });
 
     it('keeps a delayed message from receives until its delay has passed', async () => {
-      const { queue } = await makeQueues({ ...SETTINGS, visibilityTimeoutSeconds: 60 });
+      const { queue } = await makeQueues(SETTINGS);
       const sentAt = performance.now();
       await queue.send([{ body: 'later', delaySeconds: 2 }, { body: 'now' }]);
       const first = await queue.receive({ waitTimeSeconds: 1 });
@@ -118,13 +119,13 @@ export function queueContract(name: string, makeQueues: MakeQueues): void {
     });
 
     it('a message not deleted comes back after the visibility timeout, counted', async () => {
-      const { queue } = await makeQueues(SETTINGS);
+      const { queue } = await makeQueues({ ...SETTINGS, visibilityTimeoutSeconds: 2 });
       await queue.send([{ body: 'again' }]);
       const [first] = await queue.receive({ waitTimeSeconds: 2 });
       assert.ok(first);
       assert.deepEqual(await queue.receive(), [], 'invisible while in flight');
       const [second] = await queue.receive({ waitTimeSeconds: 5 });
-      assert.ok(second, 'came back after the 1 s visibility timeout');
+      assert.ok(second, 'came back after the 2 s visibility timeout');
       assert.equal(second.messageId, first.messageId);
       assert.equal(second.receiveCount, 2);
       assert.equal(second.sentAtMs, first.sentAtMs);
@@ -132,7 +133,7 @@ export function queueContract(name: string, makeQueues: MakeQueues): void {
     });
 
     it('takes a visibility timeout per receive', async () => {
-      const { queue } = await makeQueues({ ...SETTINGS, visibilityTimeoutSeconds: 60 });
+      const { queue } = await makeQueues(SETTINGS);
       await queue.send([{ body: 'quick' }]);
       const [first] = await queue.receive({ waitTimeSeconds: 2, visibilityTimeoutSeconds: 0 });
       const [second] = await queue.receive({ waitTimeSeconds: 2 });
@@ -141,7 +142,7 @@ export function queueContract(name: string, makeQueues: MakeQueues): void {
     });
 
     it('changeVisibility(0) makes a message visible at once; a stale handle is refused', async () => {
-      const { queue } = await makeQueues({ ...SETTINGS, visibilityTimeoutSeconds: 60 });
+      const { queue } = await makeQueues(SETTINGS);
       await queue.send([{ body: 'retry me' }]);
       const [first] = await queue.receive({ waitTimeSeconds: 2 });
       assert.ok(first);
@@ -164,9 +165,10 @@ export function queueContract(name: string, makeQueues: MakeQueues): void {
       assert.equal(dead.body, 'poison');
       assert.equal(dead.messageId, receives[0]!.messageId);
       assert.equal(dead.sentAtMs, receives[0]!.sentAtMs);
-      // Receives go on being counted in the dead-letter queue. fauxqs also counts the receive that
-      // moved it (3, then 4 here) and the in-process queue does not (3): only the direction is specified.
-      assert.ok(dead.receiveCount > SETTINGS.maxReceiveCount);
+      // The count goes on: the receive that moved it counted too. So SQS reports it (a dead letter
+      // of a queue with maxReceiveCount 2 shows 3 in the console before anyone receives it), and
+      // so fauxqs and the in-process queue do. It is not the number of times a consumer saw it.
+      assert.equal(dead.receiveCount, SETTINGS.maxReceiveCount + 2);
       assert.deepEqual(await queue.approximateCounts(), { visible: 0, inFlight: 0, delayed: 0 });
     });
 

@@ -139,6 +139,8 @@ export class MemoryQueue implements Queue {
       if (received.length === maxMessages) break;
       if (message.hiddenUntilMs > nowMs) continue;
       if (this.deadLetter !== undefined && message.receiveCount >= this.deadLetter.maxReceiveCount) {
+        // The receive that moves it counts, as in SQS.
+        message.receiveCount += 1;
         this.remove(message);
         this.deadLetter.queue.adopt(message);
         continue;
@@ -161,7 +163,8 @@ export class MemoryQueue implements Queue {
 
   /**
    * Takes in a dead letter. Like SQS, it keeps its message id, its sent time and its receive
-   * count (which goes on counting here), and is visible at once.
+   * count, which goes on counting here: its first receive from the dead-letter queue reports
+   * maxReceiveCount + 2.
    */
   private adopt(message: StoredMessage): void {
     this.messages.set(message.messageId, { ...message, hiddenUntilMs: this.clock.nowMs(), receiptHandle: undefined });
