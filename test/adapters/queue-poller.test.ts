@@ -169,5 +169,6 @@ describe('QueuePoller', () => {
     assert.throws(() => new QueuePoller({ queue, handler, log, batchSize: 11 }), /batchSize is 11/);
     assert.throws(() => new QueuePoller({ queue, handler, log, waitTimeSeconds: 0 }), /waitTimeSeconds is 0/);
     assert.throws(() => new QueuePoller({ queue, handler, log, concurrency: 0 }), /concurrency is 0/);
+    assert.throws(() => new QueuePoller({ queue, handler, log, retryDelaySeconds: 1.5 }), /visibility timeout is 1.5/);
   });
 });

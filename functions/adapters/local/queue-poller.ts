@@ -10,7 +10,7 @@
 import { setTimeout } from 'node:timers/promises';
 import type { Logger } from '#ports/logger.ts';
 import { QUEUE_LIMITS, type BatchResponse, type Queue, type ReceivedMessage } from '#ports/queue.ts';
-import { MessageNotInflightError } from '../queue-requests.ts';
+import { checkVisibilityTimeout, MessageNotInflightError } from '../queue-requests.ts';
 
 export type BatchHandler = (messages: ReceivedMessage[]) => Promise<BatchResponse>;
 
@@ -55,6 +55,8 @@ export class QueuePoller {
     if (!Number.isInteger(waitTimeSeconds) || waitTimeSeconds < 1 || waitTimeSeconds > QUEUE_LIMITS.maxWaitTimeSeconds) {
       throw new RangeError(`waitTimeSeconds is ${waitTimeSeconds}; give 1 to ${QUEUE_LIMITS.maxWaitTimeSeconds}`);
     }
+    if (this.options.visibilityTimeoutSeconds !== undefined) checkVisibilityTimeout(this.options.visibilityTimeoutSeconds);
+    if (this.options.retryDelaySeconds !== undefined) checkVisibilityTimeout(this.options.retryDelaySeconds);
   }
 
   /** Starts polling; returns the poller for chaining. */
