@@ -10,6 +10,7 @@
  * ones; QueuePollers stand in for Lambda's event source mappings. Every region's check queue is
  * the one local queue: this process is the worker of every region.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CHECK_STATE_CHANGED, EVENT_SOURCE } from '#core/messages.ts';
 import { MemoryEventBus, type EventRule } from '#adapters/local/memory-event-bus.ts';
 import { MemoryQueue } from '#adapters/local/memory-queue.ts';
@@ -63,7 +64,8 @@ export class LocalRuntime {
   readonly engines: EngineRegistry;
   private readonly clock: Clock;
   private readonly homeRegion: string;
-  private readonly pollers: QueuePoller[];
+  private readonly workerPollers: QueuePoller[];
+  private readonly otherPollers: QueuePoller[];
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<unknown> = Promise.resolve();
 
@@ -93,9 +95,9 @@ export class LocalRuntime {
 
     const worker = { engines: this.engines, results: this.queues.results, clock, log, producer: this.homeRegion };
     const processor = { db, bus: this.bus, push: this.push, log };
-    this.pollers = [
-      ...Array.from({ length: options.workers ?? 2 }, () =>
-        new QueuePoller({ queue: this.queues.checks, log, handler: (messages) => runCheckJobs(worker, messages) })),
+    this.workerPollers = Array.from({ length: options.workers ?? 2 }, () =>
+      new QueuePoller({ queue: this.queues.checks, log, handler: (messages) => runCheckJobs(worker, messages) }));
+    this.otherPollers = [
       new QueuePoller({ queue: this.queues.results, log, handler: (messages) => processResultMessages(processor, messages) }),
       new QueuePoller({
         queue: checksDeadLetter, log,
@@ -115,7 +117,7 @@ export class LocalRuntime {
 
   /** Starts the pollers and the scheduler's timer (with a first tick now). */
   start(): this {
-    for (const poller of this.pollers) poller.start();
+    for (const poller of [...this.workerPollers, ...this.otherPollers]) poller.start();
     const every = this.options.tickEveryMs === undefined ? TICK_MS : this.options.tickEveryMs;
     if (every !== null) {
       const tickSafely = () => {
@@ -138,11 +140,18 @@ export class LocalRuntime {
     return runNow(this.options.db, siteId, checkId, await this.schedulerDeps());
   }
 
-  /** Stops ticking and polling; resolves when the batches in hand are finished. */
-  async stop(): Promise<void> {
+  /**
+   * Stops cleanly: no more ticks, the workers finish the checks in hand, the result processor
+   * applies every result they sent (up to `drainMs`), then everything stops. Jobs still waiting
+   * for their due time are simply not run; they are future runs, not results.
+   */
+  async stop(drainMs = 10_000): Promise<void> {
     clearInterval(this.timer);
     await this.ticking;
-    await Promise.all(this.pollers.map((poller) => poller.stop()));
+    await Promise.all(this.workerPollers.map((poller) => poller.stop()));
+    const deadline = Date.now() + drainMs;
+    while (Date.now() < deadline && !(await isEmpty(this.queues.results))) await sleep(20);
+    await Promise.all(this.otherPollers.map((poller) => poller.stop()));
     await this.bus.settled();
     await this.engines.close();
   }
@@ -154,6 +163,11 @@ export class LocalRuntime {
     for (const { region } of rows) checkQueues.set(region, this.queues.checks);
     return { db: this.options.db, clock: this.clock, log: this.options.log, checkQueues, homeRegion: this.homeRegion, results: this.queues.results };
   }
+}
+
+async function isEmpty(queue: MemoryQueue): Promise<boolean> {
+  const counts = await queue.approximateCounts();
+  return counts.visible === 0 && counts.inFlight === 0;
 }
 
 /** A rule matching every CheckStateChanged event from Vigil, for targets such as a console printer. */
