@@ -5,8 +5,10 @@
  * each (source `overdue`): the check times out and alerts like any other failing check.
  *
  * For each (check, location) run of an enabled check:
- * - evidence is its newest result: the location's own (check_location_state) when the check runs
- *   from several locations, else the check's (check_state), as the result processor keeps them;
+ * - evidence is its newest result: the location's own when the check's locations report
+ *   separately (the result processor keeps check_location_state rows for checks run from several
+ *   locations; their existence is what tells, which is far cheaper than counting every check's
+ *   runs), else the check's own (check_state);
  * - silence counts from the latest of that result, the start of the check's schedule
  *   (`check.scheduled_since`, sql/004: a new, re-enabled or rescheduled check is not blamed for
  *   the silence before), the start of the scheduler's unbroken planning (runs that were never
@@ -57,6 +59,7 @@ interface OverdueRow {
   interval_ms: number;
   grace_ms: number;
   last_result_at: Date | null;
+  /** When the silence began (see the module comment). */
   since_ms: number;
   latest_due_ms: number;
 }
@@ -65,38 +68,37 @@ interface OverdueRow {
 export async function findOverdue(sql: Queryable, options: OverdueOptions): Promise<ResultMessage[]> {
   const { nowMs } = options;
   const rows = await sql<OverdueRow[]>`
-    with run as (
-      select r.site_id, r.check_id, r.location_id, l.name as location_name, l.region, c.time_period_id,
-             c.phase_ms::bigint as phase_ms, r.timeout_ms, c.scheduled_since,
-             check_interval_s(s.status, s.hard, c.every_s, c.changing_every_s, c.retry_every_s)::bigint * 1000 as interval_ms,
-             count(*) over (partition by r.check_id) > 1 as several_locations,
-             ls.check_id is not null as location_reported,
-             s.last_result_at as check_last_result_at, ls.last_result_at as location_last_result_at
-      from check_run r
-      join "check" c on c.id = r.check_id and c.site_id = r.site_id
-      join check_state s on s.check_id = r.check_id
-      left join check_location_state ls on ls.check_id = r.check_id and ls.location_id = r.location_id
-      left join location l on l.id = r.location_id
-      where c.enabled
+    with several as (
+      select distinct check_id from check_location_state
     ),
-    last_apply as (select site_id, max(applied_at) as applied_at from config_change group by site_id)
-    select run.site_id, run.check_id, run.location_id, run.location_name, run.region, run.time_period_id,
-           run.phase_ms, run.interval_ms, g.grace_ms, e.last_result_at, f.since_ms, d.latest_due_ms
-    from run
-    left join last_apply a on a.site_id = run.site_id and run.several_locations and not run.location_reported
+    last_apply as (
+      select site_id, max(applied_at) as applied_at from config_change group by site_id
+    )
+    select r.site_id, r.check_id, r.location_id, l.name as location_name, l.region, c.time_period_id,
+           c.phase_ms, i.interval_ms, g.grace_ms, e.last_result_at, f.since_ms, d.latest_due_ms
+    from check_run r
+    join "check" c on c.id = r.check_id and c.site_id = r.site_id
+    join check_state s on s.check_id = r.check_id
+    left join several m on m.check_id = r.check_id
+    left join check_location_state ls on ls.check_id = r.check_id and ls.location_id = r.location_id
+    left join location l on l.id = r.location_id
+    left join last_apply a on a.site_id = r.site_id and m.check_id is not null and ls.check_id is null
     cross join lateral (
-      select case when run.several_locations then run.location_last_result_at else run.check_last_result_at end as last_result_at
+      select check_interval_s(s.status, s.hard, c.every_s, c.changing_every_s, c.retry_every_s)::bigint * 1000 as interval_ms
+    ) i
+    cross join lateral (
+      select case when m.check_id is not null then ls.last_result_at else s.last_result_at end as last_result_at
     ) e
     cross join lateral (
-      select (extract(epoch from greatest(e.last_result_at, run.scheduled_since, ${new Date(options.planningSinceMs)}::timestamptz, a.applied_at)) * 1000)::bigint as since_ms
+      select (extract(epoch from greatest(e.last_result_at, c.scheduled_since, ${new Date(options.planningSinceMs)}::timestamptz, a.applied_at)) * 1000)::bigint as since_ms
     ) f
     cross join lateral (
-      select least(run.interval_ms / 2, ${MAX_START_SLACK_MS}) + run.timeout_ms + ${RESULT_MARGIN_MS} as grace_ms
+      select least(i.interval_ms / 2, ${MAX_START_SLACK_MS}) + r.timeout_ms + ${RESULT_MARGIN_MS} as grace_ms
     ) g
     cross join lateral (
-      select run.phase_ms + (${nowMs}::bigint - g.grace_ms - run.phase_ms) / run.interval_ms * run.interval_ms as latest_due_ms
+      select c.phase_ms + (${nowMs}::bigint - g.grace_ms - c.phase_ms) / i.interval_ms * i.interval_ms as latest_due_ms
     ) d
-    where d.latest_due_ms > f.since_ms`;
+    where c.enabled and d.latest_due_ms > f.since_ms`;
 
   const periodSites = [...new Set(rows.filter((row) => row.time_period_id !== null).map((row) => row.site_id))];
   const spansOf = spansByPeriod(await loadTimePeriods(sql, periodSites), nowMs - OVERDUE_LOOKBACK_MS, nowMs, options.onTimePeriodError ?? (() => {}));
