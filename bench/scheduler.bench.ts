@@ -18,11 +18,11 @@ import { ManualClock } from '#ports/clock.ts';
 import { silentLogger } from '#ports/logger.ts';
 import type { OutgoingMessage, Queue, ReceivedMessage, SendResult } from '#ports/queue.ts';
 import type { Database, Transaction } from '#store/database.ts';
-import { dispatchJobs } from '../functions/scheduler/dispatch.ts';
-import { findOverdue } from '../functions/scheduler/overdue.ts';
-import { planTick } from '../functions/scheduler/plan-tick.ts';
-import { runTick } from '../functions/scheduler/scheduler.ts';
-import { TICK_MS } from '../functions/scheduler/timing.ts';
+import { dispatchJobs } from '#scheduler/dispatch.ts';
+import { findOverdue } from '#scheduler/overdue.ts';
+import { planTick } from '#scheduler/plan-tick.ts';
+import { runTick } from '#scheduler/scheduler.ts';
+import { TICK_MS } from '#scheduler/timing.ts';
 import { note, percentile, record, report, timeMs, withBenchDatabase } from './harness.ts';
 
 const TARGET_MS = 1_000;

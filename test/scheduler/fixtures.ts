@@ -9,7 +9,7 @@ import { MemoryLogger } from '#ports/logger.ts';
 import { QUEUE_LIMITS, type OutgoingMessage, type Queue, type ReceivedMessage, type SendResult } from '#ports/queue.ts';
 import type { Database } from '#store/database.ts';
 import { applySiteConfiguration } from '#store/site-config.ts';
-import type { SchedulerDeps } from '../../functions/scheduler/scheduler.ts';
+import type { SchedulerDeps } from '#scheduler/scheduler.ts';
 import { loadXml, onlySite } from '../helpers/config.ts';
 
 /** Monday 2 June 2025, 09:00 UTC (10:00 in London): a whole minute, and a multiple of 5 minutes. */

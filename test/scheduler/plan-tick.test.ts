@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { nextIntervalS } from '#core/state/index.ts';
 import { STATUSES, statusRank } from '#core/status.ts';
-import { planTick } from '../../functions/scheduler/plan-tick.ts';
+import { planTick } from '#scheduler/plan-tick.ts';
 import { withTestDatabase } from '../helpers/database.ts';
 import { applySite, HOME, LOCATIONS, minutes, seconds, setPhases, T } from './fixtures.ts';
 

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { statusRank } from '#core/status.ts';
 import type { Database } from '#store/database.ts';
-import { findOverdue } from '../../functions/scheduler/overdue.ts';
-import { CheckNotFoundError, CheckNotRunnableError, runNow } from '../../functions/scheduler/run-now.ts';
-import { runTick } from '../../functions/scheduler/scheduler.ts';
+import { findOverdue } from '#scheduler/overdue.ts';
+import { CheckNotFoundError, CheckNotRunnableError, runNow } from '#scheduler/run-now.ts';
+import { runTick } from '#scheduler/scheduler.ts';
 import { withTestDatabase } from '../helpers/database.ts';
 import { applySite, HOME, LOCATIONS, minutes, seconds, setPhases, T, testScheduler } from './fixtures.ts';
 
