@@ -152,8 +152,6 @@ export class ScriptSandbox {
   private spawn(): Thread {
     const { maxResponseBytes: _, ...limits } = this.options;
     const worker = new Worker(workerEntry(), { workerData: limits satisfies SandboxLimits });
-    // An idle sandbox must not keep the process alive; a run in progress has timers that do.
-    worker.unref();
     const thread: Thread = { worker, steps: [], ended: false, ready: Promise.resolve() };
     thread.ready = new Promise<void>((resolve, reject) => {
       worker.on('message', (message: FromWorker) => (message.type === 'ready' ? resolve() : this.receive(thread, message)));
@@ -168,6 +166,10 @@ export class ScriptSandbox {
     });
     // Awaited by runs; a failure to start must not also surface as an unhandled rejection.
     thread.ready.catch(() => {});
+    // An idle sandbox must not keep the process alive; a run in progress has timers that do.
+    // Only once it is ready (a start awaited at top level needs the process to wait for it), and
+    // after the listeners, since adding a 'message' listener refs the worker's port again.
+    thread.ready.then(() => worker.unref(), () => {});
     return thread;
   }
 
