@@ -24,6 +24,7 @@ import type { Queue } from '#ports/queue.ts';
 import { processResultMessages } from '#results/result-processor.ts';
 import { runNow, type RunNowSummary } from '#scheduler/run-now.ts';
 import { runTick, type SchedulerDeps, type TickSummary } from '#scheduler/scheduler.ts';
+import { forgetPlannedAfter } from '#scheduler/tick-window.ts';
 import { TICK_MS } from '#scheduler/timing.ts';
 import type { Database } from '#store/database.ts';
 import { handleDeadLetters } from '#worker/dead-letters.ts';
@@ -143,7 +144,7 @@ export class LocalRuntime {
   /**
    * Stops cleanly: no more ticks, the workers finish the checks in hand, the result processor
    * applies every result they sent (up to `drainMs`), then everything stops. Jobs still waiting
-   * for their due time are simply not run; they are future runs, not results.
+   * for their due time are planned again by the next start's first tick.
    */
   async stop(drainMs = 10_000): Promise<void> {
     clearInterval(this.timer);
@@ -152,6 +153,8 @@ export class LocalRuntime {
     const deadline = Date.now() + drainMs;
     while (Date.now() < deadline && !(await isEmpty(this.queues.results))) await sleep(20);
     await Promise.all(this.otherPollers.map((poller) => poller.stop()));
+    // The jobs still waiting in the in-process queue go with this process: plan them again next time.
+    await forgetPlannedAfter(this.options.db, this.clock.nowMs());
     await this.bus.settled();
     await this.engines.close();
   }

@@ -12,7 +12,7 @@
  * - The row is locked for the whole tick (the caller's transaction), so two concurrent ticks run
  *   one after the other, and the second sees the first's window.
  */
-import type { Transaction } from '#store/database.ts';
+import type { Queryable, Transaction } from '#store/database.ts';
 import { DUPLICATE_TICK_MS, MAX_START_SLACK_MS, PLAN_AHEAD_MS, TICK_MS } from './timing.ts';
 
 /** The one scheduler today; the key leaves room for sharding sites over several. */
@@ -63,4 +63,15 @@ export async function recordTickWindow(tx: Transaction, window: TickWindow, nowM
     update scheduler_tick set
       planned_to = ${new Date(window.toMs)}, planning_since = ${new Date(window.planningSinceMs)}, ticked_at = ${new Date(nowMs)}
     where scheduler = ${SCHEDULER_NAME}`;
+}
+
+/**
+ * Forgets that runs after `nowMs` were planned, so the next tick plans them again. For a local
+ * runtime that stops: its in-process queue, with the jobs waiting for their due time, goes with
+ * it (SQS keeps them, so the deployed scheduler never needs this).
+ */
+export async function forgetPlannedAfter(sql: Queryable, nowMs: number): Promise<void> {
+  await sql`
+    update scheduler_tick set planned_to = ${new Date(nowMs)}, ticked_at = to_timestamp(0)
+    where scheduler = ${SCHEDULER_NAME} and planned_to > ${new Date(nowMs)}`;
 }

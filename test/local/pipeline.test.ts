@@ -126,6 +126,23 @@ describe('local pipeline', () => {
     assert.match(state!.output, /received 3 times without a result/);
   });
 
+  test('a clean stop forgets the runs still waiting in memory, and the next start plans them again', async () => {
+    await applySite('restart', '10s');
+    const clock = new ManualClock(Date.now());
+    const first = new LocalRuntime({ db: sql, log: new MemoryLogger(), clock, tickEveryMs: null, workers: 0 }).start();
+    const planned = await first.tick();
+    await first.stop();
+    const second = new LocalRuntime({ db: sql, log: new MemoryLogger(), clock, tickEveryMs: null, workers: 0 }).start();
+    try {
+      const replanned = await second.tick();
+      assert.ok(replanned.planned > 0, 'the restarted scheduler plans the same minute again');
+      assert.equal(replanned.window?.fromMs, clock.nowMs());
+      assert.ok(planned.planned >= replanned.planned);
+    } finally {
+      await second.stop();
+    }
+  });
+
   test('with no worker running at all, checks go to TIMEOUT', async () => {
     const { checkId } = await applySite('no-workers', '1m');
     const clock = new ManualClock(Date.now());
