@@ -103,7 +103,9 @@ export async function writeAppliedChecks(tx: Transaction, applied: readonly Appl
     update check_state s set
       status = u.status, hard = u.hard, attempt = u.attempt, hard_status = u.hard_status,
       change_bits = u.change_bits, flapping = u.flapping, last_result_at = u.last_result_at,
-      last_change_at = u.last_change_at, last_hard_change_at = u.last_hard_change_at, output = u.output
+      last_change_at = u.last_change_at, last_hard_change_at = u.last_hard_change_at, output = u.output,
+      -- An acknowledgement is of one problem: a change of the confirmed state ends it.
+      acknowledged = s.acknowledged and s.hard_status = u.hard_status
     from unnest(
       ${applied.map((check) => check.checkId)}::uuid[], ${applied.map((check) => check.siteId)}::uuid[],
       ${states.map((s) => statusRank(s.status))}::smallint[], ${tx.array(states.map((s) => s.hard))}::boolean[],

@@ -96,6 +96,20 @@ describe('result processor', () => {
     assert.equal(outbox!.n, 0, 'published events leave the outbox');
   });
 
+  test('an acknowledgement lasts while the confirmed state stays, and ends when it changes', async () => {
+    const { siteId, checkId } = await applySite('acknowledged');
+    const d = deps();
+    const run = (status: Status, minute: number) => processResultMessages(d, [message({ siteId, checkId, status, finishedAtMs: T0 + minute * 60_000 })]);
+    await run('CRITICAL', 0);
+    await run('CRITICAL', 1);
+    await sql`update check_state set acknowledged = true where check_id = ${checkId}`;
+    await run('CRITICAL', 2);
+    const acknowledged = async () => (await sql<{ acknowledged: boolean }[]>`select acknowledged from check_state where check_id = ${checkId}`)[0]!.acknowledged;
+    assert.equal(await acknowledged(), true, 'still the same problem');
+    await run('OK', 3);
+    assert.equal(await acknowledged(), false, 'recovered: the acknowledgement is over');
+  });
+
   test('the same result twice, or an older one late, changes nothing', async () => {
     const { siteId, checkId } = await applySite('idempotent');
     const d = deps();
