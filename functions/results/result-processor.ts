@@ -21,10 +21,10 @@ import type { Logger } from '#ports/logger.ts';
 import type { Push, SiteChanges } from '#ports/push.ts';
 import type { BatchResponse, ReceivedMessage } from '#ports/queue.ts';
 import type { Database } from '#store/database.ts';
-import { groupRollup } from '#store/group-rollup.ts';
+import { groupRollup, groupsAboveChecks } from '#store/group-rollup.ts';
 import { applyResults, type AppliedCheck } from './apply-results.ts';
 import { enqueueEvents, publishOutbox, type OutboxEvent } from './event-outbox.ts';
-import { describeChecks, groupsAboveChecks, lockStoredChecks, writeAppliedChecks } from './result-store.ts';
+import { describeChecks, lockStoredChecks, writeAppliedChecks } from './result-store.ts';
 
 export interface ResultProcessorDeps {
   db: Database;

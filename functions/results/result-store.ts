@@ -170,14 +170,3 @@ export async function describeChecks(
     where c.id = any(${checkIds as string[]}::uuid[])`;
   return new Map(rows.map((row) => [row.id, { name: row.name, kind: row.kind, hostName: row.host_name, groups: row.groups }]));
 }
-
-/** The groups whose roll-up a batch's status changes can move: every group its checks count towards. */
-export async function groupsAboveChecks(sql: Queryable, siteId: string, checkIds: readonly string[]): Promise<string[]> {
-  if (checkIds.length === 0) return [];
-  const rows = await sql<{ group_id: string }[]>`
-    select distinct r.group_id
-    from check_state s
-    join rollup_reach r on r.site_id = s.site_id and r.origin_id = s.rollup_origin
-    where s.site_id = ${siteId} and s.check_id = any(${checkIds as string[]}::uuid[])`;
-  return rows.map((row) => row.group_id);
-}

@@ -15,22 +15,26 @@
  * - A group with no checks below it is PENDING with every count zero.
  *
  * How. Memberships and the group tree change only when configuration is applied; results change
- * only states. So the work splits in two (sql/002_group_rollup.sql has the tables):
+ * only states. So the work splits in two (sql/002_group_rollup.sql and 009_rollup_buckets.sql):
  * - On apply, `refreshGroupRollup` gives each check an *origin*: the set of groups it is in,
  *   without any group that is above another one in it. The checks of a host share an origin, so
  *   there are far fewer origins than checks, and origins partition the checks. One recursive
- *   statement then walks every origin up the tree, and UNION keeps one (origin, group) row
- *   however many paths lead there: `rollup_reach`, which is what makes every count exact. The
- *   number of checks below each group is stored with it.
- * - The roll-up reads only the states that are not OK, counts them per origin and status, adds
- *   the counts up over `rollup_reach`, and takes OK as the rest of the group's checks.
+ *   statement then walks every origin up the tree, and UNION keeps each group above it once
+ *   however many paths lead there: that is what makes every count exact. The groups above are
+ *   stored once per distinct set (a *bucket*: all the leaves under one parent share one), and
+ *   the number of checks below each group is stored with the group.
+ * - The roll-up reads only the states that are not OK and counts them per origin and status.
+ *   It spreads those counts over each origin's own groups, and, added up per bucket first, over
+ *   each bucket's groups; OK is the rest of each group's checks.
  *
  * Why, measured on bench/group-rollup.bench.ts (10,000 groups six levels deep, 5 % with a second
- * parent; 100,000 checks, 11 % in more than one group; the 2-core development machine):
+ * parent; 100,000 checks, 11 % in more than one group; 16 % not OK; the 2-core machine):
  * - joining every (ancestor, check) pair and de-duplicating: ~1 s;
  * - one recursive query doing it all on every call, walking origins computed on the fly: 250 ms,
  *   of which grouping the memberships per check was ~200 ms and the walk ~35 ms;
- * - this: see the benchmark's figure in the README.
+ * - origins and their (origin, group) pairs kept from apply: ~95 ms in psql, adding up 87,000
+ *   rows; with buckets, 51,000 rows: ~80 ms. Reading the 16,000 states that are not OK is ~20 ms
+ *   of it, and postgres.js reading the 10,000 result rows adds ~10 ms. See the README's figures.
  * Every check has a check_state row (applying configuration writes it with the check), so a
  * check with no state other than OK is OK.
  */
@@ -91,11 +95,28 @@ with not_ok as (
   where site_id = $1 and status <> ${OK_RANK} and rollup_origin is not null
   group by 1, 2, 3
 ),
--- ...added up for every group each origin counts towards.
-per_group as (
-  select r.group_id, s.status, s.handled, sum(s.n)::int as n
+-- ...spread over each origin's own groups, and, added up per bucket first, over each bucket's
+-- groups (the groups above).
+counted as (
+  select own.group_id, s.status, s.handled, s.n
   from not_ok s
-  join rollup_reach r on r.site_id = $1 and r.origin_id = s.origin_id${subset ? ' and r.group_id = any($2::uuid[])' : ''}
+  join rollup_origin o on o.id = s.origin_id
+  cross join lateral unnest(o.groups) as own(group_id)
+  union all
+  select above.group_id, b.status, b.handled, b.n
+  from (
+    select o.bucket_id, s.status, s.handled, sum(s.n)::int as n
+    from not_ok s
+    join rollup_origin o on o.id = s.origin_id
+    where o.bucket_id is not null
+    group by 1, 2, 3
+  ) b
+  join rollup_bucket k on k.id = b.bucket_id
+  cross join lateral unnest(k.groups) as above(group_id)
+),
+per_group as (
+  select group_id, status, handled, sum(n)::int as n
+  from counted${subset ? '\n  -- A hashed semi-join: `= any($2)` would compare every row with every requested id.\n  where group_id in (select unnest($2::uuid[]))' : ''}
   group by 1, 2, 3
 ),
 not_ok_per_group as (
@@ -217,29 +238,68 @@ export async function refreshGroupRollup(tx: Transaction, siteId: string): Promi
     where s.site_id = ${siteId} and s.rollup_origin is not null
       and not exists (select from check_origin c where c.check_id = s.check_id)`;
 
-  await tx`delete from rollup_reach where site_id = ${siteId}`;
+  // Each origin's bucket: the groups above its own groups, each once however many paths lead
+  // there (UNION). Members of a reduced origin are never above one another, so no own group
+  // is among them.
+  await tx`drop table if exists pg_temp.origin_above`;
   await tx`
-    insert into rollup_reach (site_id, group_id, origin_id)
-    with recursive reached (origin_id, group_id) as (
-      select o.id, member.group_id
+    create temporary table origin_above on commit drop as
+    with recursive above (origin_id, group_id) as (
+      select o.id, gp.parent_id
       from rollup_origin o
       cross join lateral unnest(o.groups) as member(group_id)
+      join group_parent gp on gp.group_id = member.group_id and gp.site_id = ${siteId}
       where o.site_id = ${siteId}
       union
-      select r.origin_id, gp.parent_id
-      from reached r
-      join group_parent gp on gp.group_id = r.group_id and gp.site_id = ${siteId}
+      select a.origin_id, gp.parent_id
+      from above a
+      join group_parent gp on gp.group_id = a.group_id and gp.site_id = ${siteId}
     )
-    select ${siteId}, group_id, origin_id from reached`;
+    select origin_id, array_agg(group_id order by group_id) as groups from above group by origin_id`;
+  await tx`analyze origin_above`;
+  await tx`
+    insert into rollup_bucket (site_id, groups)
+    select distinct ${siteId}::uuid, groups from origin_above
+    on conflict (site_id, groups) do nothing`;
+  await tx`
+    update rollup_origin o set bucket_id = b.id
+    from origin_above a
+    join rollup_bucket b on b.site_id = ${siteId} and b.groups = a.groups
+    where o.id = a.origin_id and o.bucket_id is distinct from b.id`;
+  await tx`
+    update rollup_origin o set bucket_id = null
+    where o.site_id = ${siteId} and o.bucket_id is not null
+      and not exists (select from origin_above a where a.origin_id = o.id)`;
+  await tx`
+    delete from rollup_bucket b
+    where b.site_id = ${siteId} and not exists (select from rollup_origin o where o.bucket_id = b.id)`;
 
   await tx`delete from rollup_group where site_id = ${siteId}`;
   await tx`
     insert into rollup_group (group_id, site_id, checks)
-    select r.group_id, ${siteId}, count(*)
-    from check_origin c
-    join rollup_origin o on o.site_id = ${siteId} and o.groups = c.groups
-    join rollup_reach r on r.site_id = ${siteId} and r.origin_id = o.id
-    group by r.group_id`;
+    select reach.group_id, ${siteId}, sum(o.checks)
+    from (select rollup_origin as origin_id, count(*)::int as checks from check_state
+          where site_id = ${siteId} and rollup_origin is not null group by 1) o
+    join rollup_origin ro on ro.id = o.origin_id
+    left join rollup_bucket b on b.id = ro.bucket_id
+    cross join lateral (select unnest(ro.groups) union all select unnest(b.groups)) as reach(group_id)
+    group by reach.group_id`;
+}
+
+/**
+ * The groups a set of checks counts towards (their origins' own groups and buckets): the groups
+ * whose roll-up a change of those checks can move.
+ */
+export async function groupsAboveChecks(sql: Queryable, siteId: string, checkIds: readonly string[]): Promise<string[]> {
+  if (checkIds.length === 0) return [];
+  const rows = await sql<{ group_id: string }[]>`
+    select distinct reach.group_id
+    from check_state s
+    join rollup_origin o on o.id = s.rollup_origin
+    left join rollup_bucket b on b.id = o.bucket_id
+    cross join lateral (select unnest(o.groups) union all select unnest(b.groups)) as reach(group_id)
+    where s.site_id = ${siteId} and s.check_id = any(${checkIds as string[]}::uuid[])`;
+  return rows.map((row) => row.group_id);
 }
 
 /** The query text, for EXPLAIN in the benchmark. */
