@@ -102,7 +102,7 @@ export async function applySiteConfiguration(db: Database, site: SiteModel, appl
       ['location', site.locations],
     ] as const;
     for (const [table, objects] of configured) {
-      await tx`delete from ${tx(table)} where site_id = ${siteId} and not (name = any(${objects.map((o) => o.name)}))`;
+      await tx`delete from ${tx(table)} where site_id = ${siteId} and not (name = any(${objects.map((o) => o.name)}))${table === 'command' ? tx` and origin = 'config'` : tx``}`;
     }
 
     const counts = { locations: site.locations.length, groups: site.groups.length, hosts: site.hosts.length, checks: rows.length, commands: site.commands.length };
@@ -304,7 +304,7 @@ async function upsertChecks(tx: Transaction, siteId: string, rows: CheckRow[]): 
     [siteId, rows as never],
   );
   const removed = await tx`
-    delete from "check" ch where ch.site_id = ${siteId}
+    delete from "check" ch where ch.site_id = ${siteId} and ch.origin = 'config'
       and not exists (select 1 from applied_check a where a.id = ch.id)`;
   await tx`delete from check_group_member where site_id = ${siteId}`;
   await tx`
@@ -320,7 +320,7 @@ async function upsertChecks(tx: Transaction, siteId: string, rows: CheckRow[]): 
     cross join lateral unnest(a.locations) as at(name)
     join location l on l.site_id = ${siteId} and l.name = at.name
     on conflict do nothing`;
-  await tx`delete from check_run where site_id = ${siteId}`;
+  await tx`delete from check_run r using "check" c where r.site_id = ${siteId} and c.id = r.check_id and c.origin = 'config'`;
   await tx`
     insert into check_run (site_id, check_id, location_id, parameters, secret_names, timeout_ms)
     select ${siteId}, a.id, l.id, run.parameters, run.secret_names, run.timeout_ms
