@@ -25,7 +25,7 @@ create table acknowledgement (
   removed_by       text,
   removed_at       timestamptz
 );
-create index acknowledgement_check_idx on acknowledgement (check_id, acknowledged_at desc);
+create index acknowledgement_check_idx on acknowledgement (check_id, id desc);
 
 -- One-off downtime of a check. `phase` says what check_state already reflects, so that each
 -- scheduler tick (applyDowntimes) reads only downtimes that are due to start or to end, however
@@ -83,6 +83,6 @@ create table uptime_alert (
   peak_failures  integer not null,
   closed_at      timestamptz
 );
-create index uptime_alert_check_idx on uptime_alert (check_id, opened_at desc, id desc);
+create index uptime_alert_check_idx on uptime_alert (check_id, id desc);
 -- At most one open alert per URL.
 create unique index uptime_alert_open_idx on uptime_alert (check_id) where closed_at is null;
