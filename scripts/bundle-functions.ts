@@ -19,7 +19,8 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OUT = join(ROOT, 'dist/lambda');
 /** The target for each bundle's code; QuickJS's WebAssembly (the sandbox's engine, ~490 KiB) is counted apart. */
 const TARGET_BYTES = 1_000_000;
-const FUNCTIONS = ['scheduler', 'worker', 'results', 'dead-letters'] as const;
+/** Every handler in functions/handlers/ that is deployed; the CDK app (infra/) deploys what this lists. */
+export const FUNCTIONS = ['scheduler', 'worker', 'results', 'dead-letters', 'migrate'] as const;
 
 const common: BuildOptions = {
   bundle: true,
@@ -51,6 +52,15 @@ export async function bundleFunction(name: FunctionName, outDir = OUT): Promise<
     const quickjs = dirname(fileURLToPath(import.meta.resolve('@jitl/quickjs-wasmfile-release-sync/wasm')));
     await copyFile(join(quickjs, 'emscripten-module.wasm'), join(dir, 'emscripten-module.wasm'));
   }
+  if (name === 'migrate') {
+    // The migrations travel with the function that applies them, so a new file changes its code
+    // (and the deploy-time trigger runs again).
+    const sql = join(ROOT, 'sql');
+    await mkdir(join(dir, 'sql'), { recursive: true });
+    for (const file of await readdir(sql)) {
+      if (file.endsWith('.sql')) await copyFile(join(sql, file), join(dir, 'sql', file));
+    }
+  }
   return dir;
 }
 
@@ -60,7 +70,7 @@ async function sizesOf(dir: string): Promise<{ code: number; assets: number; zip
   for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile()) continue;
     const content = await readFile(join(entry.parentPath, entry.name));
-    if (/\.(m?js|json)$/.test(entry.name)) sizes.code += content.length;
+    if (/\.(m?js|json|sql)$/.test(entry.name)) sizes.code += content.length;
     else sizes.assets += content.length;
     sizes.zipped += deflateRawSync(content, { level: 9 }).length;
   }
