@@ -26,8 +26,8 @@ test('the bundled migrate handler applies every migration once, from the files i
     const { handler } = (await import(pathToFileURL(join(dir, 'index.mjs')).href)) as { handler: () => Promise<{ applied: number[] }> };
     const first = await handler();
     assert.deepEqual(first.applied, (await readMigrations()).map((migration) => migration.version));
-    const [{ count }] = await database.sql<{ count: number }[]>`select count(*)::int as count from schema_migration`;
-    assert.equal(count, first.applied.length);
+    const [row] = await database.sql<{ count: number }[]>`select count(*)::int as count from schema_migration`;
+    assert.equal(row?.count, first.applied.length);
     assert.deepEqual(await handler(), { applied: [] });
   } finally {
     delete process.env.DATABASE_URL;
