@@ -83,3 +83,17 @@ export function databaseUrlFromSecret(text: string, source: string): string {
 export function sqsClient(region?: string): SQSClient {
   return new SQSClient({ ...(region ? { region } : {}), useQueueUrlAsEndpoint: false });
 }
+
+/**
+ * The key sessions are signed with (the REST API) and checked with (the REST API and the
+ * WebSocket API): `JWT_SECRET`, or the secret `JWT_SECRET_ARN` names in Secrets Manager, so the
+ * key need not sit in the function's configuration.
+ */
+export async function jwtSecret(env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  if (env.JWT_SECRET) return env.JWT_SECRET;
+  const arn = env.JWT_SECRET_ARN;
+  if (!arn) throw new EnvironmentError('JWT_SECRET', 'is not set, and neither is JWT_SECRET_ARN');
+  const secret = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: arn }));
+  if (!secret.SecretString) throw new EnvironmentError('JWT_SECRET_ARN', `names a secret (${arn}) with no text`);
+  return secret.SecretString;
+}
