@@ -20,7 +20,7 @@ const OUT = join(ROOT, 'dist/lambda');
 /** The target for each bundle's code; QuickJS's WebAssembly (the sandbox's engine, ~490 KiB) is counted apart. */
 const TARGET_BYTES = 1_000_000;
 /** Every handler in functions/handlers/ that is deployed; the CDK app (infra/) deploys what this lists. */
-export const FUNCTIONS = ['scheduler', 'worker', 'results', 'dead-letters', 'migrate'] as const;
+export const FUNCTIONS = ['scheduler', 'worker', 'results', 'dead-letters', 'migrate', 'api', 'websocket'] as const;
 
 const common: BuildOptions = {
   bundle: true,
@@ -52,6 +52,14 @@ export async function bundleFunction(name: FunctionName, outDir = OUT): Promise<
     const quickjs = dirname(fileURLToPath(import.meta.resolve('@jitl/quickjs-wasmfile-release-sync/wasm')));
     await copyFile(join(quickjs, 'emscripten-module.wasm'), join(dir, 'emscripten-module.wasm'));
   }
+  if (name === 'api') {
+    // The dashboard's static files, read by functions/dashboard/mount.ts from dashboard/ beside the bundle.
+    const dashboard = join(ROOT, 'functions/dashboard');
+    await mkdir(join(dir, 'dashboard'), { recursive: true });
+    for (const file of await readdir(dashboard)) {
+      if (/\.(html|js|css)$/.test(file)) await copyFile(join(dashboard, file), join(dir, 'dashboard', file));
+    }
+  }
   if (name === 'migrate') {
     // The migrations travel with the function that applies them, so a new file changes its code
     // (and the deploy-time trigger runs again).
@@ -70,7 +78,7 @@ async function sizesOf(dir: string): Promise<{ code: number; assets: number; zip
   for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile()) continue;
     const content = await readFile(join(entry.parentPath, entry.name));
-    if (/\.(m?js|json|sql)$/.test(entry.name)) sizes.code += content.length;
+    if (/\.(m?js|json|sql|html|css)$/.test(entry.name)) sizes.code += content.length;
     else sizes.assets += content.length;
     sizes.zipped += deflateRawSync(content, { level: 9 }).length;
   }

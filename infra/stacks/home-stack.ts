@@ -208,15 +208,17 @@ export class HomeStack extends Stack {
 
     // --- Sessions: the REST API signs them, the WebSocket API checks them ----------------------
     const needsSessions = bundles.has('api') || bundles.has('websocket');
-    const jwtSecret = needsSessions
+    const sessionKey = needsSessions
       ? new secretsmanager.Secret(this, 'SessionSigningKey', {
           description: 'Vigil: the key sessions (JWT) are signed with',
           generateSecretString: { passwordLength: 64, excludePunctuation: true },
         })
       : undefined;
-    // The handlers read JWT_SECRET itself; CloudFormation resolves this reference at deploy, so
-    // the key is never in the template (it is in the functions' configuration).
-    const sessions: Record<string, string> = jwtSecret ? { JWT_SECRET: jwtSecret.secretValue.unsafeUnwrap() } : {};
+    const readSessionKey = (made: VigilFunction): Record<string, string> => {
+      if (!sessionKey) return {};
+      sessionKey.grantRead(made.role);
+      return { JWT_SECRET_ARN: sessionKey.secretArn };
+    };
 
     // --- WebSocket API -----------------------------------------------------------------------
     if (bundles.has('websocket')) {
@@ -224,8 +226,12 @@ export class HomeStack extends Stack {
         description: 'Vigil: the WebSocket API\'s routes ($connect, $disconnect, subscribe, unsubscribe, $default)',
         timeout: Duration.seconds(TIMEOUT_S.websocket),
         database: true,
-        environment: sessions,
       });
+      for (const [key, value] of Object.entries(readSessionKey(this.webSocket))) this.webSocket.function.addEnvironment(key, value);
+      // functions/handlers/websocket.ts reads JWT_SECRET itself (not yet JWT_SECRET_ARN): CloudFormation
+      // resolves this reference at deploy, so the key is not in the template, but it is in the
+      // function's configuration. Drop it once the handler reads the key with jwtSecret().
+      this.webSocket.function.addEnvironment('JWT_SECRET', sessionKey!.secretValue.unsafeUnwrap());
       const integration = new WebSocketLambdaIntegration('Routes', this.webSocket.function);
       this.webSocketApi = new apigwv2.WebSocketApi(this, 'WebSocketApi', {
         apiName: `${config.name}-live`,
@@ -244,8 +250,7 @@ export class HomeStack extends Stack {
         autoDeploy: true,
         throttle: { rateLimit: 500, burstLimit: 1000 },
       });
-      const endpoint = { WEBSOCKET_ENDPOINT: this.webSocketStage.callbackUrl };
-      this.resultProcessor.function.addEnvironment('WEBSOCKET_ENDPOINT', endpoint.WEBSOCKET_ENDPOINT);
+      this.resultProcessor.function.addEnvironment('WEBSOCKET_MANAGEMENT_ENDPOINT', this.webSocketStage.callbackUrl);
       this.webSocketStage.grantManagementApiAccess(this.resultProcessor.role);
       new CfnOutput(this, 'WebSocketUrl', { value: this.webSocketStage.url, description: 'wss:// URL browsers connect to' });
       new CfnOutput(this, 'WebSocketCallbackUrl', { value: this.webSocketStage.callbackUrl, description: 'The @connections management endpoint' });
@@ -261,13 +266,15 @@ export class HomeStack extends Stack {
         memoryMb: 1024,
         database: true,
         environment: {
-          ...sessions,
           RESULTS_QUEUE_URL: this.results.queue.queueUrl,
           CHECK_QUEUE_URLS: checkQueueUrls,
           HOME_REGION: config.homeRegion,
-          ...(this.webSocketStage ? { WEBSOCKET_ENDPOINT: this.webSocketStage.callbackUrl, WEBSOCKET_URL: this.webSocketStage.url } : {}),
+          // The @connections endpoint (pushes of changes made through the API) and the wss:// URL
+          // the dashboard connects to (another host than the REST API's).
+          ...(this.webSocketStage ? { WEBSOCKET_MANAGEMENT_ENDPOINT: this.webSocketStage.callbackUrl, WEBSOCKET_URL: this.webSocketStage.url } : {}),
         },
       });
+      for (const [key, value] of Object.entries(readSessionKey(this.api))) this.api.function.addEnvironment(key, value);
       // Passive results and "run now".
       this.results.queue.grantSendMessages(this.api.role);
       this.api.role.addToPolicy(sendChecks);

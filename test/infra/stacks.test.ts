@@ -264,7 +264,7 @@ describe('APIs', () => {
     for (const name of ['vigil-results', 'vigil-api']) {
       home.hasResourceProperties('AWS::Lambda::Function', {
         FunctionName: name,
-        Environment: { Variables: Match.objectLike({ WEBSOCKET_ENDPOINT: Match.anyValue() }) },
+        Environment: { Variables: Match.objectLike({ WEBSOCKET_MANAGEMENT_ENDPOINT: Match.anyValue() }) },
       });
       const manage = statementsOfFunction(home, name).filter((statement) => actionsOf(statement).includes('execute-api:ManageConnections'));
       assert.equal(manage.length, 1, name);
@@ -316,6 +316,19 @@ describe('least privilege', () => {
       assert.doesNotMatch(text(statementsOf(template)), /secretsmanager/);
     }
     assert.equal(readers.size, 5);
+  });
+
+  test('the session signing key is readable by the API and WebSocket functions only; the template holds a reference, not the key', () => {
+    const readers = ['vigil-migrate', 'vigil-scheduler', 'vigil-results', 'vigil-api', 'vigil-websocket'].filter((name) =>
+      statementsOfFunction(home, name).some((statement) => actionsOf(statement).includes('secretsmanager:GetSecretValue') && /SessionSigningKey/.test(text(statement.Resource))),
+    );
+    assert.deepEqual(readers, ['vigil-api', 'vigil-websocket']);
+    for (const name of ['vigil-api', 'vigil-websocket']) {
+      home.hasResourceProperties('AWS::Lambda::Function', { FunctionName: name, Environment: { Variables: Match.objectLike({ JWT_SECRET_ARN: { Ref: Match.stringLikeRegexp('^SessionSigningKey') } }) } });
+    }
+    const [websocket] = Object.values(resourcesOf(home, 'AWS::Lambda::Function')).filter((f) => f.Properties.FunctionName === 'vigil-websocket');
+    const inline = websocket!.Properties.Environment.Variables.JWT_SECRET;
+    if (inline !== undefined) assert.match(text(inline), /\{\{resolve:secretsmanager:/);
   });
 
   test('the result processor may put events on Vigil\'s bus only', () => {
