@@ -14,6 +14,9 @@ commands:
   validate <dir|file...>          check configuration; prints every problem and the objects found
   apply <dir|file...> [--by NAME] validate, then store the configuration in the database
                                   (DATABASE_URL, or the local embedded database in .vigil/)
+  import-nagios <nagios.cfg> [--out DIR] [--native] [--plugin-path DIR] [--map-path FROM=TO]
+                                  convert a Nagios configuration into Vigil site XML; prints what
+                                  was converted and what was skipped, with the reason
   help                            this text
 
 Exit codes: 0 valid (warnings allowed), 1 errors in the configuration, 2 usage or system error.`;
@@ -23,6 +26,7 @@ type Command = (args: string[]) => Promise<number>;
 const COMMANDS: Record<string, Command> = {
   validate,
   apply: async (args) => (await import('./apply-command.ts')).applyCommand(args),
+  'import-nagios': async (args) => (await import('./import-nagios-command.ts')).importNagiosCommand(args),
   help: async () => {
     console.log(USAGE);
     return 0;
