@@ -116,7 +116,7 @@ test('every page size walks the same list in the same order', async () => {
 
 test('filters: status, kind, problems, group (with the groups below it, as the roll-up counts)', async () => {
   const names = async (query: string) => (await get(`${checksPath}?${query}`)).body.items.map((c: { hostName: string | null; name: string }) => `${c.hostName ?? '-'}/${c.name}`);
-  assert.deepEqual(await names('status=critical,UNKNOWN'), ['web-1/http', 'web-1/backup', 'web-1/web-1']);
+  assert.deepEqual(await names('status=CRITICAL,UNKNOWN'), ['web-1/http', 'web-1/backup', 'web-1/web-1']);
   assert.deepEqual(await names('kind=host,cluster'), ['web-1/web-1', 'db-1/db-1', '-/web-cluster']);
   assert.deepEqual(await names('problems=true'), ['web-1/http', 'db-1/http', 'web-1/backup', 'web-1/web-1']);
   assert.deepEqual(await names('problems=true&kind=service'), ['web-1/http', 'db-1/http']);
@@ -127,7 +127,7 @@ test('filters: status, kind, problems, group (with the groups below it, as the r
 });
 
 test('bad filters and cursors are 400 with every field named', async () => {
-  const answer = await get(`${checksPath}?status=BROKEN&kind=vm&group=nope&problems=maybe&limit=501`);
+  const answer = await get(`${checksPath}?status=critical&kind=vm&group=nope&problems=maybe&limit=501`);
   assert.equal(answer.status, 400);
   assert.deepEqual(answer.body.error.fields.map((f: { path: string }) => f.path).sort(),
     ['query.group', 'query.kind', 'query.limit', 'query.problems', 'query.status']);

@@ -24,10 +24,13 @@ export const DEFAULT_READING_POINTS = 200;
 /** A chart is a few hundred pixels wide; more buckets than this would be drawn on top of each other. */
 export const MAX_READING_POINTS = 2000;
 
-/** A comma-separated list of `values`, any case: `?status=critical,WARNING`. */
+/**
+ * A comma-separated list of `values`, written as they are: `?status=CRITICAL,WARNING`. (No
+ * case folding: the document's `pattern` cannot carry a regular expression's flags.)
+ */
 function listOf(values: readonly string[], what: string) {
   const one = values.join('|');
-  return z.string().regex(new RegExp(`^(${one})(,(${one}))*$`, 'i'), `comma-separated ${what}: ${values.join(', ')}`);
+  return z.string().regex(new RegExp(`^(${one})(,(${one}))*$`), `comma-separated ${what}: ${values.join(', ')}`);
 }
 
 const iso = z.iso.datetime({ offset: true });
@@ -174,7 +177,6 @@ function timeRange(query: { from?: string | undefined; to?: string | undefined }
 const PROBLEM_ORDER = `case when s.status > ${OK_RANK} and not (s.acknowledged or s.in_downtime or s.suppressed) then 0
   when s.status > ${OK_RANK} then 1 else 2 end`;
 
-const names = (list: string) => list.split(',').map((item) => item.toUpperCase());
 
 interface CheckRow {
   id: string;
@@ -227,8 +229,8 @@ export const checkRoutes: RouteModule = (router, deps) => {
     const siteId = c.get('siteId');
     const query = c.req.valid('query');
     const after = decodeCursor(query.cursor, z.tuple([z.number().int(), z.number().int(), z.string(), z.string(), z.uuid()]));
-    const statuses = query.status ? names(query.status).map((name) => statusRank(name as Status)) : undefined;
-    const kinds = query.kind ? names(query.kind).map((kind) => kind.toLowerCase()) : undefined;
+    const statuses = query.status?.split(',').map((name) => statusRank(name as Status));
+    const kinds = query.kind?.split(',');
     // The page key (order, -status, host, name, id): every part ascending, so one row comparison finds the page.
     const rows = await sql<(CheckRow & { problemOrder: number; hostKey: string })[]>`
       select * from (
