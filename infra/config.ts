@@ -62,6 +62,12 @@ export interface VigilConfig {
   logRetentionDays: (typeof LOG_RETENTION_DAYS)[number];
   /** Alarm notifications go to an SNS topic per stack; this address is subscribed to each. */
   alarmEmail?: string;
+  /**
+   * A custom domain for the REST API and dashboard, mapped at its root (without it, the API's URL
+   * carries the stage, `.../v1/`). The ACM certificate must be in the home region; point the
+   * domain's DNS at the `ApiDomainTarget` output.
+   */
+  apiDomain?: { domainName: string; certificateArn: string };
   /** `PGSSL` for the database's clients: 'require' (TLS, as RDS wants), 'prefer' or 'disable'. @defaultValue 'require' */
   databaseTls: 'require' | 'prefer' | 'disable';
   worker: {
@@ -155,6 +161,16 @@ export function parseConfig(input: unknown, source = 'configuration'): VigilConf
   const alarmEmail = root.alarmEmail;
   if (alarmEmail !== undefined && (typeof alarmEmail !== 'string' || !EMAIL.test(alarmEmail))) problem('alarmEmail', 'must be an email address');
 
+  let apiDomain: VigilConfig['apiDomain'];
+  if (root.apiDomain !== undefined) {
+    const domain = root.apiDomain;
+    const certificate = isObject(domain) && typeof domain.certificateArn === 'string' ? /^arn:aws[a-z-]*:acm:([a-z0-9-]+):\d{12}:certificate\/.+$/.exec(domain.certificateArn) : null;
+    if (!isObject(domain) || typeof domain.domainName !== 'string' || !/^([a-z0-9-]+\.)+[a-z]{2,}$/i.test(domain.domainName)) problem('apiDomain.domainName', 'must be a domain name (vigil.example.com)');
+    if (!certificate) problem('apiDomain.certificateArn', 'must be an ACM certificate ARN');
+    else if (REGION.test(homeRegion) && certificate[1] !== homeRegion) problem('apiDomain.certificateArn', `is in ${certificate[1]}, not in the home region ${homeRegion} (a regional API needs a certificate in its own region)`);
+    if (isObject(domain) && typeof domain.domainName === 'string' && typeof domain.certificateArn === 'string') apiDomain = { domainName: domain.domainName, certificateArn: domain.certificateArn };
+  }
+
   const databaseTls = optional(root, 'databaseTls', 'string', 'require', problem);
   if (!['require', 'prefer', 'disable'].includes(databaseTls)) problem('databaseTls', "must be 'require', 'prefer' or 'disable'");
 
@@ -195,7 +211,7 @@ export function parseConfig(input: unknown, source = 'configuration'): VigilConf
     problem('results.maxBatchingWindowS', 'must be at least 1 when results.batchSize is above 10 (an SQS event source rule)');
   }
 
-  const known = new Set(['name', 'homeRegion', 'workerRegions', 'account', 'database', 'logRetentionDays', 'alarmEmail', 'databaseTls', 'worker', 'results', '$comment']);
+  const known = new Set(['name', 'homeRegion', 'workerRegions', 'account', 'database', 'logRetentionDays', 'alarmEmail', 'apiDomain', 'databaseTls', 'worker', 'results', '$comment']);
   for (const key of Object.keys(root)) if (!known.has(key)) problem(key, `unknown setting (known: ${[...known].filter((k) => k !== '$comment').join(', ')})`);
 
   if (problems.length > 0) throw new ConfigError(source, problems);
@@ -206,6 +222,7 @@ export function parseConfig(input: unknown, source = 'configuration'): VigilConf
     worker, results,
     ...(typeof account === 'string' ? { account } : {}),
     ...(typeof alarmEmail === 'string' ? { alarmEmail } : {}),
+    ...(apiDomain ? { apiDomain } : {}),
   };
 }
 

@@ -9,6 +9,7 @@
  * deterministic names (infra/README.md, "Cross-region references").
  */
 import { Annotations, ArnFormat, Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -287,7 +288,20 @@ export class HomeStack extends Stack {
         // The account-wide CloudWatch role is a singleton a team may already manage: leave it alone.
         cloudWatchRole: false,
         deployOptions: { stageName: REST_STAGE, throttlingRateLimit: 200, throttlingBurstLimit: 400 },
+        ...(config.apiDomain
+          ? {
+              domainName: {
+                domainName: config.apiDomain.domainName,
+                certificate: acm.Certificate.fromCertificateArn(this, 'ApiCertificate', config.apiDomain.certificateArn),
+                endpointType: apigateway.EndpointType.REGIONAL,
+                securityPolicy: apigateway.SecurityPolicy.TLS_1_2,
+              },
+            }
+          : {}),
       });
+      if (this.restApi.domainName) {
+        new CfnOutput(this, 'ApiDomainTarget', { value: this.restApi.domainName.domainNameAliasDomainName, description: `Point ${config.apiDomain?.domainName} here (CNAME or alias)` });
+      }
       new CfnOutput(this, 'ApiUrl', { value: this.restApi.url, description: 'REST API (under api/v1/) and dashboard' });
     } else {
       Annotations.of(this).addWarningV2('vigil:no-api-bundle', 'functions/handlers/api.ts is not bundled (not in scripts/bundle-functions.ts FUNCTIONS): the REST API and dashboard are not deployed');

@@ -62,7 +62,7 @@ test('every problem is reported at once, each with its field', () => {
       'worker.timeoutS: must be a number from 10 to 900',
       'worker.batchSize: must be a number from 1 to 10',
       'results.maxBatchingWindowS: must be at least 1 when results.batchSize is above 10 (an SQS event source rule)',
-      'colour: unknown setting (known: name, homeRegion, workerRegions, account, database, logRetentionDays, alarmEmail, databaseTls, worker, results)',
+      'colour: unknown setting (known: name, homeRegion, workerRegions, account, database, logRetentionDays, alarmEmail, apiDomain, databaseTls, worker, results)',
     ],
   );
 });
@@ -90,6 +90,15 @@ test.describe('database', () => {
     const secretArn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf';
     assert.deepEqual(parseConfig({ homeRegion: 'eu-west-1', database: { kind: 'secret', secretArn, network } }).database, { kind: 'secret', secretArn, network });
   });
+});
+
+test('a custom domain for the API needs a certificate in the home region', () => {
+  const certificateArn = 'arn:aws:acm:us-east-1:123456789012:certificate/abc';
+  assert.deepEqual(problemsOf({ homeRegion: 'eu-west-1', apiDomain: { domainName: 'vigil.example.com', certificateArn } }), [
+    'apiDomain.certificateArn: is in us-east-1, not in the home region eu-west-1 (a regional API needs a certificate in its own region)',
+  ]);
+  const domain = { domainName: 'vigil.example.com', certificateArn: certificateArn.replace('us-east-1', 'eu-west-1') };
+  assert.deepEqual(parseConfig({ homeRegion: 'eu-west-1', apiDomain: domain }).apiDomain, domain);
 });
 
 test('loadConfig names the file, and the checked-in example is valid', () => {

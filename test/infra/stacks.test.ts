@@ -70,7 +70,12 @@ function statementsOfFunction(template: Template, functionName: string) {
 const actionsOf = (statement: { Action: string | string[] }) => [statement.Action].flat();
 const text = (value: unknown) => JSON.stringify(value);
 
-const config = parseConfig({ homeRegion: 'eu-west-1', workerRegions: ['us-east-1', 'ap-southeast-2'], alarmEmail: 'ops@example.com' });
+const config = parseConfig({
+  homeRegion: 'eu-west-1',
+  workerRegions: ['us-east-1', 'ap-southeast-2'],
+  alarmEmail: 'ops@example.com',
+  apiDomain: { domainName: 'vigil.example.com', certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc' },
+});
 const { stacks, home, workers } = synthesise(config);
 const all = [home, ...workers.values()];
 
@@ -258,6 +263,18 @@ describe('APIs', () => {
     home.hasResourceProperties('AWS::ApiGateway::Method', { HttpMethod: 'ANY', Integration: Match.objectLike({ Type: 'AWS_PROXY' }) });
     home.hasResourceProperties('AWS::ApiGateway::Stage', { StageName: 'v1' });
     home.resourceCountIs('AWS::ApiGateway::Account', 0);
+  });
+
+  test('with a custom domain the API and dashboard are mapped at its root', () => {
+    home.hasResourceProperties('AWS::ApiGateway::DomainName', {
+      DomainName: 'vigil.example.com',
+      RegionalCertificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc',
+      EndpointConfiguration: { Types: ['REGIONAL'] },
+      SecurityPolicy: 'TLS_1_2',
+    });
+    const [mapping] = Object.values(resourcesOf(home, 'AWS::ApiGateway::BasePathMapping'));
+    assert.equal(mapping?.Properties.BasePath, undefined);
+    assert.ok(home.toJSON().Outputs.ApiDomainTarget);
   });
 
   test('the result processor and the API are told the @connections endpoint and may post to it only', () => {
