@@ -88,13 +88,18 @@ export async function removeAcknowledgement(db: Database, request: Omit<Acknowle
   }) as Promise<boolean>;
 }
 
-/** A check's acknowledgements, newest first: `limit` of them with ids below `before`. */
+/**
+ * A check's acknowledgements, newest first: `limit` of them with ids below `before`.
+ * @throws CheckNotFoundError when the check is not in the site.
+ */
 export async function listAcknowledgements(
   sql: Queryable,
   siteId: string,
   checkId: string,
   options: { limit: number; before?: number | undefined },
 ): Promise<Acknowledgement[]> {
+  const [check] = await sql`select 1 from "check" where site_id = ${siteId} and id = ${checkId}`;
+  if (!check) throw new CheckNotFoundError(siteId, checkId);
   const rows = await sql<AcknowledgementRow[]>`
     select ${ACKNOWLEDGEMENT_COLUMNS(sql)} from acknowledgement
     where site_id = ${siteId} and check_id = ${checkId}

@@ -195,7 +195,7 @@ export const actionRoutes: RouteModule = (router, deps) => {
       const { checkId } = c.req.valid('param');
       const { limit, cursor } = c.req.valid('query');
       const before = decodeCursor(cursor, z.tuple([z.number().int()]))?.[0];
-      const rows = await listAcknowledgements(deps.db, c.get('siteId'), checkId, { limit: limit + 1, before });
+      const rows = await attempt(() => listAcknowledgements(deps.db, c.get('siteId'), checkId, { limit: limit + 1, before }));
       return c.json(pageOf(rows, limit, (a) => [a.id], acknowledgementOf), 200);
     },
   );
