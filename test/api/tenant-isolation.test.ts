@@ -144,6 +144,18 @@ function assertNothingOf(secrets: Set<string>, answer: Answer, sent: string, wha
 
 const isNoRoute = (answer: Answer) => answer.status === 404 && /^no route /.test(answer.body?.error?.message ?? '');
 
+/**
+ * B is also given whatever the API itself creates (downtimes, acknowledgements, uptime URLs...):
+ * b calls every site operation that creates or changes something once, with a schema-valid body,
+ * so that the walk below finds real rows of B behind every kind of id.
+ */
+const seededThroughApi: string[] = [];
+for (const operation of operations.filter((o) => o.path.includes('{siteId}') && ['POST', 'PUT', 'PATCH'].includes(o.method))) {
+  const { path, body } = requestFor(operation, await idsFor(operation.path, siteB, b.token));
+  const answer = await api.call(operation.method, path, { token: b.token, body });
+  if (answer.status < 300) seededThroughApi.push(`${operation.method} ${operation.path}`);
+}
+
 test('user a gets 404 (or 403) for every operation on site B, whatever B ids it names, and nothing of B changes or shows', async (t) => {
   const before = await snapshot(siteB.siteId, b.userId);
   const secrets = secretsOf(before);
@@ -173,7 +185,7 @@ test('user a gets 404 (or 403) for every operation on site B, whatever B ids it 
       if (pathParameters(operation.path).length > 0) assert.ok([403, 404].includes(answer.status), `${what} with B's ids: ${answer.status}`);
     }
   }
-  t.diagnostic(`${operations.length} operations walked, ${siteOperations} of them site-scoped`);
+  t.diagnostic(`${operations.length} operations walked, ${siteOperations} of them site-scoped; B seeded through: ${seededThroughApi.join(', ') || 'nothing (no operation creates anything in a site)'}`);
   assert.deepEqual(await snapshot(siteB.siteId, b.userId), before, "site B's rows are as they were");
 });
 

@@ -1,7 +1,8 @@
 /**
  * The whole REST API (every module of `apiRoutes`) over a test database, with the real
- * authenticator, a clock the test moves, and stand-ins for what lies outside the API (push,
- * results queue, run now). Requests go through `app.request`: no server, no port.
+ * authenticator, a clock the test moves, a RecordingPush, and MemoryQueues for results and for
+ * the checks the real "run now" sends (every region's). Requests go through `app.request`: no
+ * server, no port.
  *
  * @example
  * const { sql } = await withTestDatabase();
@@ -19,6 +20,8 @@ import { apiRoutes } from '#api/vigil-routes.ts';
 import { ManualClock } from '#ports/clock.ts';
 import { MemoryLogger } from '#ports/logger.ts';
 import { RecordingPush } from '#ports/push.ts';
+import type { Queue } from '#ports/queue.ts';
+import { runNow } from '#scheduler/run-now.ts';
 import type { Database } from '#store/database.ts';
 
 export const TEST_JWT_SECRET = 'test-only-secret-that-is-at-least-32-bytes-long';
@@ -55,15 +58,13 @@ export function apiHarness(sql: Database, options: HarnessOptions = {}) {
   const clock = new ManualClock(START_MS);
   const log = new MemoryLogger();
   const push = new RecordingPush();
-  const runNowCalls: { siteId: string; checkId: string }[] = [];
+  const results = new MemoryQueue({ name: 'results', clock });
+  const checks = new MemoryQueue({ name: 'checks', clock });
+  const everyRegion = new Map<string, Queue>(['local', 'eu-west-1', 'us-east-1'].map((region) => [region, checks]));
   const deps: ApiDeps = {
-    db: sql, clock, log, push,
+    db: sql, clock, log, push, results,
     auth: createAuthenticator(sql, { jwtSecret: TEST_JWT_SECRET, clock, passwordCost: options.passwordCost ?? FAST_PASSWORD_COST }),
-    results: new MemoryQueue({ name: 'results', clock }),
-    runNow: async (siteId, checkId) => {
-      runNowCalls.push({ siteId, checkId });
-      return { sent: 1, unserved: 0 };
-    },
+    runNow: (siteId, checkId) => runNow(sql, siteId, checkId, { clock, log, checkQueues: everyRegion, homeRegion: 'local', results }),
   };
   const app = createApp(deps, { routes: apiRoutes });
 
@@ -100,7 +101,7 @@ export function apiHarness(sql: Database, options: HarnessOptions = {}) {
     return answer.body;
   }
 
-  return { app, deps, clock, log, push, runNowCalls, call, signup, createSite };
+  return { app, deps, clock, log, push, results, checks, call, signup, createSite };
 }
 
 export type ApiHarness = ReturnType<typeof apiHarness>;
