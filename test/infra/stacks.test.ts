@@ -17,6 +17,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { bundlesIn, VIGIL_FUNCTIONS, type VigilFunctionName } from '../../infra/bundles.ts';
 import { parseConfig, type VigilConfig } from '../../infra/config.ts';
 import { CHECK_QUEUE_MAX_RECEIVES, RESULTS_QUEUE_MAX_RECEIVES, VISIBILITY_TIMEOUTS_PER_FUNCTION_TIMEOUT } from '../../infra/settings.ts';
+import { localEnvironment, samTemplate } from '../../infra/sam.ts';
 import { createVigilStacks } from '../../infra/vigil-app.ts';
 
 const stubs = mkdtempSync(join(tmpdir(), 'vigil-infra-'));
@@ -396,5 +397,25 @@ describe('a database the team brings', () => {
     brought.home.resourceCountIs('AWS::SecretsManager::Secret', 0);
     const warnings = Annotations.fromStack(brought.stacks.home).findWarning('*', Match.stringLikeRegexp('not bundled'));
     assert.equal(warnings.length, 2);
+  });
+});
+
+describe('SAM', () => {
+  test('the SAM copy of a template gives every function local values it can run with, and nothing to resolve', () => {
+    const local = localEnvironment({});
+    for (const template of all) {
+      const sam = samTemplate(template.toJSON() as Parameters<typeof samTemplate>[0], config, local);
+      for (const resource of Object.values(sam.Resources)) {
+        if (resource.Type !== 'AWS::Lambda::Function' || !resource.Properties.FunctionName) continue;
+        const variables = resource.Properties.Environment.Variables as Record<string, unknown>;
+        assert.ok(Object.values(variables).every((value) => typeof value === 'string'), `${resource.Properties.FunctionName}: ${text(variables)}`);
+        assert.equal(variables.AWS_ENDPOINT_URL, 'http://host.docker.internal:4566');
+        if ('DATABASE_SECRET_ARN' in variables) assert.deepEqual([variables.DATABASE_SECRET_ARN, variables.DATABASE_URL], ['', 'postgres://vigil:vigil@host.docker.internal:5433/vigil']);
+        assert.equal(resource.Properties.VpcConfig, undefined);
+      }
+    }
+    const sam = samTemplate(home.toJSON() as Parameters<typeof samTemplate>[0], config, local);
+    const [scheduler] = Object.values(sam.Resources).filter((r) => r.Properties.FunctionName === 'vigil-scheduler');
+    assert.deepEqual(Object.keys(JSON.parse(scheduler!.Properties.Environment.Variables.CHECK_QUEUE_URLS as string)), config.workerRegions);
   });
 });
