@@ -30,7 +30,7 @@ import { type NagiosObject, type Resolved, type Value, describe, listOf, valueOf
 import { escapeExpressions, toVigilText, userParameter, type VigilTextOptions } from './macros.ts';
 import { type NagiosModel, type ServiceInfo, PAIR_SEPARATOR, serviceValue, splitCheckCommand } from './model.ts';
 import { NATIVE_PLUGINS, type NativeResult, nativeCheck, pluginOf } from './native.ts';
-import { type Settings, type VigilObject, Chains, difference, renderObject, sameSettings, settingsKey } from './settings.ts';
+import { type Settings, type VigilObject, Chains, fit, renderObject, sameSettings, settingsKey } from './settings.ts';
 import { type XmlChild, type XmlNode, renderDocument } from './xml.ts';
 
 export interface ConvertOptions {
@@ -437,12 +437,8 @@ class Converter {
       const desired = this.contactSettings(resolved, true);
       const teams = [...contact.groups].map((g) => this.teams.get(g)!).filter(Boolean);
       if (teams.length > 0) desired.set('a:teams', teams.join(', '));
-      let parents = [...resolved.object.use].reverse().map((u) => this.contactTemplates.get(u.value)).filter((n): n is string => n !== undefined);
-      let own = difference(desired, this.chains.inherited('contact', parents), true);
-      if (!own) {
-        parents = [];
-        own = difference(desired, new Map(), true)!;
-      }
+      const templates = [...resolved.object.use].reverse().map((u) => this.contactTemplates.get(u.value)).filter((n): n is string => n !== undefined);
+      const { parents, own } = fit(this.chains, 'contact', desired, templates, true);
       const name = contact.name;
       const object: VigilObject = { kind: 'contact', name, template: false, extends: parents, settings: own, nested: [], comment: this.source(resolved.object) };
       this.sections.contacts.push(...renderObject(object));
@@ -461,13 +457,8 @@ class Converter {
     if (!resolved) return undefined;
     const name = this.names.claim('contact', nagiosName, '-template');
     this.contactTemplates.set(nagiosName, name);
-    let parents = [...resolved.object.use].reverse().map((u) => this.contactTemplate(u.value)).filter((n): n is string => n !== undefined);
-    const desired = this.contactSettings(resolved, false);
-    let own = difference(desired, this.chains.inherited('contact', parents), false);
-    if (!own) {
-      parents = [];
-      own = desired;
-    }
+    const templates = [...resolved.object.use].reverse().map((u) => this.contactTemplate(u.value)).filter((n): n is string => n !== undefined);
+    const { parents, own } = fit(this.chains, 'contact', this.contactSettings(resolved, false), templates, false);
     const object: VigilObject = { kind: 'contact', name, template: true, extends: parents, settings: own, nested: [], comment: this.source(resolved.object) };
     this.chains.add(object);
     this.sections.contacts.push(...renderObject(object));
@@ -640,14 +631,9 @@ class Converter {
     return name;
   }
 
-  private template(kind: 'host' | 'service', name: string, parents: string[], desired: Settings, source: NagiosObject): void {
-    let own = difference(desired, this.chains.inherited(kind, parents), false);
-    let extendsList = parents;
-    if (!own) {
-      extendsList = [];
-      own = desired;
-    }
-    const object: VigilObject = { kind, name, template: true, extends: extendsList, settings: own, nested: [], comment: this.source(source) };
+  private template(kind: 'host' | 'service', name: string, templates: string[], desired: Settings, source: NagiosObject): void {
+    const { parents, own } = fit(this.chains, kind, desired, templates, false);
+    const object: VigilObject = { kind, name, template: true, extends: parents, settings: own, nested: [], comment: this.source(source) };
     this.chains.add(object);
     this.sections.templates.push(...renderObject(object));
     this.count('templates');
@@ -671,12 +657,8 @@ class Converter {
   }
 
   private serviceObject(service: ServiceInfo, desired: Settings): VigilObject {
-    let parents = [...service.resolved.object.use].reverse().map((u) => this.serviceTemplates.get(u.value)).filter((n): n is string => n !== undefined);
-    let own = difference(desired, this.chains.inherited('service', parents), true);
-    if (!own) {
-      parents = [];
-      own = difference(desired, new Map(), true)!;
-    }
+    const templates = [...service.resolved.object.use].reverse().map((u) => this.serviceTemplates.get(u.value)).filter((n): n is string => n !== undefined);
+    const { parents, own } = fit(this.chains, 'service', desired, templates, true);
     return { kind: 'service', name: service.description, template: false, extends: parents, settings: own, nested: [], comment: this.source(service.resolved.object) };
   }
 
@@ -745,12 +727,7 @@ class Converter {
       if (alias !== undefined && alias !== host.name) desired.set('t:summary', alias);
       const groups = [...host.groups].map((g) => this.displayHostgroups.get(g)).filter((g): g is string => g !== undefined);
       if (groups.length > 0) desired.set('a:groups', groups.join(', '));
-      let templates = [...resolved.object.use].reverse().map((u) => this.hostTemplates.get(u.value)).filter((n): n is string => n !== undefined);
-      let own = difference(desired, this.chains.inherited('host', templates), true);
-      if (!own) {
-        templates = [];
-        own = difference(desired, new Map(), true)!;
-      }
+      const { parents: templates, own } = fit(this.chains, 'host', desired, [...resolved.object.use].reverse().map((u) => this.hostTemplates.get(u.value)).filter((n): n is string => n !== undefined), true);
       const hostPlans = planFor.get(host.name) ?? [];
       const object: VigilObject = { kind: 'host', name: host.name, template: false, extends: [...templates, ...hostPlans.map((p) => p.name)], settings: own, nested: [], comment: this.source(resolved.object) };
       // What the host's templates give it, the last one winning, as in Vigil.
@@ -775,7 +752,7 @@ class Converter {
           extends: [],
           settings: new Map(),
           nested: [],
-          comment: winner ? `not run here: ${this.skippedServices.get(winner)}` : `not on this host in Nagios (${entry.service.resolved.object.at.file}:${entry.service.resolved.object.at.line} excludes it); a template is not run`,
+          comment: winner ? `not run here: ${this.skippedServices.get(winner)}` : `not on this host in Nagios (${this.source(entry.service.resolved.object)} excludes it); a template is not run`,
         });
       }
       this.sections.hosts.push(...renderObject(object));

@@ -72,6 +72,23 @@ export function difference(desired: Settings, inherited: Settings, concrete: boo
   return own;
 }
 
+/**
+ * The parents an object can keep, and what it writes over them: parents that bring a value the
+ * object must not have (Nagios's `null`, which Vigil cannot express) are left out, the others kept.
+ */
+export function fit(chains: Chains, kind: VigilObject['kind'], desired: Settings, parents: readonly string[], concrete: boolean): { parents: string[]; own: Settings } {
+  let current = parents.filter((p) => chains.get(kind, p) !== undefined);
+  for (;;) {
+    const inherited = chains.inherited(kind, current);
+    const own = difference(desired, inherited, concrete);
+    if (own) return { parents: current, own };
+    const full = new Map(desired);
+    if (concrete) for (const [k, v] of Object.entries(VIGIL_DEFAULTS)) if (!full.has(k)) full.set(k, v);
+    const conflicts = [...inherited].filter(([k, v]) => !full.has(k) && v !== VIGIL_DEFAULTS[k]).map(([k]) => k);
+    current = current.filter((p) => !conflicts.some((k) => chains.effective(chains.get(kind, p)!).has(k)));
+  }
+}
+
 export function sameSettings(desired: Settings, effective: Settings): boolean {
   const own = difference(desired, effective, true);
   return own !== undefined && own.size === 0;
