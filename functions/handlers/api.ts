@@ -1,9 +1,10 @@
 /**
- * Lambda: the REST API (API Gateway REST API, proxy integration), the Hono app of
- * functions/api/ through `hono/aws-lambda`. Environment: DATABASE_URL or DATABASE_SECRET_ARN,
+ * Lambda: the REST API and the dashboard (API Gateway REST API, proxy integration), the Hono app
+ * of functions/api/ through `hono/aws-lambda`. Environment: DATABASE_URL or DATABASE_SECRET_ARN,
  * JWT_SECRET or JWT_SECRET_ARN, RESULTS_QUEUE_URL (passive results), CHECK_QUEUE_URLS and
  * HOME_REGION (run now, as the scheduler), WEBSOCKET_MANAGEMENT_ENDPOINT (the WebSocket API's
- * `https://{api-id}.execute-api.{region}.amazonaws.com/{stage}`, for changes made through the API).
+ * `https://{api-id}.execute-api.{region}.amazonaws.com/{stage}`, for changes made through the
+ * API) and WEBSOCKET_URL (the `wss://` URL the dashboard connects to).
  */
 import { handle } from 'hono/aws-lambda';
 import { SqsQueue } from '#adapters/aws/sqs-queue.ts';
@@ -15,6 +16,7 @@ import { jsonLogger } from '#ports/logger.ts';
 import type { Queue } from '#ports/queue.ts';
 import { runNow } from '#scheduler/run-now.ts';
 import { connect } from '#store/database.ts';
+import { mountDashboard } from '../dashboard/mount.ts';
 import { WebSocketPush } from '../websocket/websocket-push.ts';
 import { databaseUrl, jwtSecret, queueUrlsByRegion, required, sqsClient } from './environment.ts';
 
@@ -33,6 +35,9 @@ const app = createApp({
   auth: createAuthenticator(db, { jwtSecret: await jwtSecret(), clock }),
   push: new WebSocketPush({ db, log, endpoint: required('WEBSOCKET_MANAGEMENT_ENDPOINT') }),
   runNow: (siteId, checkId) => runNow(db, siteId, checkId, { clock, log, checkQueues, homeRegion, results }),
-}, { routes: apiRoutes });
+}, {
+  routes: apiRoutes,
+  mount: (root) => mountDashboard(root, process.env.WEBSOCKET_URL ? { websocketUrl: process.env.WEBSOCKET_URL } : {}),
+});
 
 export const handler = handle(app);
