@@ -300,11 +300,12 @@ function addDirective(definition: RawDefinition, text: string, line: LogicalLine
   const match = /^(\S+)\s*(.*)$/.exec(text)!;
   const name = match[1]!;
   const value = match[2]!.trim();
-  const nameColumn = line.raw.indexOf(name);
-  const valueColumn = value === '' ? -1 : line.raw.indexOf(value, nameColumn + name.length);
-  const at = { file: line.at.file, line: line.at.line, column: (valueColumn >= 0 ? valueColumn : Math.max(0, nameColumn)) + 1 };
+  const nameColumn = Math.max(0, line.raw.indexOf(name));
+  const after = line.raw.slice(nameColumn + name.length);
+  const valueColumn = value === '' ? nameColumn : nameColumn + name.length + (after.length - after.trimStart().length);
+  const at = { file: line.at.file, line: line.at.line, column: valueColumn + 1 };
   if (value === '' && definition.type !== 'timeperiod') {
-    diagnostics.error({ ...at, column: Math.max(0, nameColumn) + 1 }, `directive '${name}' has no value`, `write: ${name} <value>, or remove the line`);
+    diagnostics.error({ ...at, column: nameColumn + 1 }, `directive '${name}' has no value`, `write: ${name} <value>, or remove the line`);
     return;
   }
   definition.directives.push({ name, value, at });
