@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { LambdaEvent } from 'hono/aws-lambda';
 import { MAX_FAILURES_PER_EMAIL } from '#api/auth/login-limit.ts';
 import { withTestDatabase } from '../helpers/database.ts';
 
@@ -42,7 +43,8 @@ function event(method: string, path: string, options: { body?: unknown; headers?
   };
 }
 
-const invoke = (input: APIGatewayProxyEvent) => handler(input) as Promise<APIGatewayProxyResult>;
+// hono/aws-lambda declares its own event type, stricter than API Gateway's (no null query).
+const invoke = (input: APIGatewayProxyEvent) => handler(input as unknown as LambdaEvent) as Promise<APIGatewayProxyResult>;
 /** A response header: answering an event with multiValueHeaders, the adapter answers with them too. */
 const header = (result: APIGatewayProxyResult, name: string) => result.multiValueHeaders?.[name]?.join(', ');
 
