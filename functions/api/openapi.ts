@@ -48,6 +48,12 @@ export const bearerAuth = [{ bearer: [] }];
 /** A UUID path parameter, named as the path names it. */
 export const uuidParam = (description: string) => z.uuid().openapi({ description });
 
+/** A time, ISO 8601: answers write UTC (`Z`); requests may give any offset. */
+export const isoTime = z.iso.datetime({ offset: true });
+
+/** A time as answers write it. */
+export const isoOrNull = (date: Date | null) => (date ? date.toISOString() : null);
+
 /** Status names, in Bergamot's order (functions/core/status.ts). */
 export const statusNameSchema = z.enum(STATUSES);
 

@@ -19,7 +19,7 @@ import type { Authenticator, Principal, Role } from '../deps.ts';
 import { memberRole } from './accounts.ts';
 import { findTokenOwner, isApiToken } from './api-tokens.ts';
 import { passwordHasher, type PasswordHasher, type ScryptCost } from './passwords.ts';
-import { lesserRole } from './roles.ts';
+import { effectiveRole } from './roles.ts';
 import { checkJwtSecret, issueSession, verifySession, type Session, type SessionClaims } from './sessions.ts';
 
 export interface AuthenticatorOptions {
@@ -62,8 +62,7 @@ export function createAuthenticator(db: Queryable, options: AuthenticatorOptions
       const scope = principal.tokenScope;
       if (scope && scope.siteId !== siteId) return null;
       const role = await memberRole(db, principal.userId, siteId);
-      if (!role) return null;
-      return scope ? lesserRole(role, scope.role) : role;
+      return role ? effectiveRole(principal, role) : null;
     },
 
     issueSession: (user) => issueSession(user, jwtSecret, clock),

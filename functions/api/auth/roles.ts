@@ -2,7 +2,7 @@
  * Roles in a site, from least to most: a viewer reads; an operator also runs checks,
  * acknowledges and schedules downtime; an admin also applies configuration and manages members.
  */
-import type { Role } from '../deps.ts';
+import type { Principal, Role } from '../deps.ts';
 
 export const ROLES = ['viewer', 'operator', 'admin'] as const satisfies readonly Role[];
 
@@ -12,7 +12,8 @@ export function roleAtLeast(role: Role, minimum: Role): boolean {
   return RANK[role] >= RANK[minimum];
 }
 
-/** The lesser of two roles: what a token limited to `cap` may do with its owner's `role`. */
-export function lesserRole(role: Role, cap: Role): Role {
-  return RANK[role] <= RANK[cap] ? role : cap;
+/** What the principal may do with its `role` as a member: a token limited to a role is capped at it. */
+export function effectiveRole(principal: Principal, role: Role): Role {
+  const cap = principal.tokenScope?.role;
+  return cap && RANK[cap] < RANK[role] ? cap : role;
 }

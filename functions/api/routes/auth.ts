@@ -13,11 +13,11 @@ import { createUser, findUserByEmail, findUserById, memberSites, setPasswordHash
 import { createApiToken, listApiTokens, revokeApiToken } from '../auth/api-tokens.ts';
 import { accountAuthenticator } from '../auth/authenticator.ts';
 import { clearLoginFailures, loginRetryAfterS, recordLoginFailure } from '../auth/login-limit.ts';
-import { lesserRole, roleAtLeast } from '../auth/roles.ts';
+import { effectiveRole, roleAtLeast } from '../auth/roles.ts';
 import { authenticated } from '../context.ts';
 import type { ApiDeps, Principal } from '../deps.ts';
 import { ApiError, forbidden, notFound, unauthorized } from '../errors.ts';
-import { bearerAuth, errors, json, roleSchema, uuidParam } from '../openapi.ts';
+import { bearerAuth, errors, isoOrNull, isoTime, json, roleSchema, uuidParam } from '../openapi.ts';
 import { decodeCursor, pageOf, pageSchema, paginationQuery } from '../pagination.ts';
 
 /** NIST SP 800-63B: at least 8 characters, and accept long passphrases; the upper bound only caps the work one request asks of scrypt. */
@@ -30,7 +30,7 @@ const password = z.string().min(MIN_PASSWORD_LENGTH).max(MAX_PASSWORD_LENGTH);
 const userSchema = z.object({ id: z.uuid(), email: z.string(), name: z.string().nullable() }).openapi('User');
 const sessionSchema = z.object({
   token: z.string().openapi({ description: 'Send as "Authorization: Bearer <token>"' }),
-  expiresAt: z.iso.datetime(),
+  expiresAt: isoTime,
 });
 const siteRoleSchema = z.object({ id: z.uuid(), name: z.string(), role: roleSchema });
 const meSchema = userSchema.extend({ sites: z.array(siteRoleSchema) }).openapi('Me');
@@ -39,8 +39,8 @@ const tokenSchema = z.object({
   name: z.string(),
   siteId: z.uuid().nullable().openapi({ description: 'The one site the token works in; null: every site of its owner' }),
   role: roleSchema.nullable().openapi({ description: "The most the token may do in its site; never more than its owner's role there" }),
-  createdAt: z.iso.datetime(),
-  lastUsedAt: z.iso.datetime().nullable().openapi({ description: 'To the minute' }),
+  createdAt: isoTime,
+  lastUsedAt: isoTime.nullable().openapi({ description: 'To the minute' }),
 }).openapi('ApiToken');
 
 const signup = createRoute({
@@ -51,7 +51,7 @@ const signup = createRoute({
     body: json(z.object({ email, password, name: z.string().trim().min(1).max(100).optional() }), 'The new account'),
   },
   responses: {
-    201: json(z.object({ user: userSchema, token: z.string(), expiresAt: z.iso.datetime() }), 'Created, and logged in'),
+    201: json(z.object({ user: userSchema, token: z.string(), expiresAt: isoTime }), 'Created, and logged in'),
     ...errors(400, 409),
   },
 });
@@ -136,8 +136,6 @@ function requireSession(principal: Principal): void {
   if (principal.via !== 'session') throw forbidden('API tokens are managed from a session: log in to make, list or revoke them');
 }
 
-const iso = (date: Date | null) => (date ? date.toISOString() : null);
-
 export const authRoutes: RouteModule = (router, deps: ApiDeps) => {
   const auth = accountAuthenticator(deps.auth);
   const signedIn = authenticated(deps);
@@ -181,10 +179,7 @@ export const authRoutes: RouteModule = (router, deps: ApiDeps) => {
     if (!user) throw unauthorized('this account no longer exists');
     return c.json({
       ...user,
-      sites: sites.map((site) => ({
-        id: site.id, name: site.name,
-        role: principal.tokenScope ? lesserRole(site.role, principal.tokenScope.role) : site.role,
-      })),
+      sites: sites.map((site) => ({ id: site.id, name: site.name, role: effectiveRole(principal, site.role) })),
     }, 200);
   });
 
@@ -209,7 +204,7 @@ export const authRoutes: RouteModule = (router, deps: ApiDeps) => {
     const after = decodeCursor(cursor, z.tuple([z.string(), z.uuid()]));
     const rows = await listApiTokens(deps.db, principal.userId, after, limit);
     return c.json(pageOf(rows, limit, (row) => [row.createdAtKey, row.id], (row) => ({
-      id: row.id, name: row.name, siteId: row.siteId, role: row.role, createdAt: row.createdAt.toISOString(), lastUsedAt: iso(row.lastUsedAt),
+      id: row.id, name: row.name, siteId: row.siteId, role: row.role, createdAt: row.createdAt.toISOString(), lastUsedAt: isoOrNull(row.lastUsedAt),
     })), 200);
   });
 

@@ -11,7 +11,7 @@ import type { Queryable } from '#store/database.ts';
 import type { RouteModule } from '../app.ts';
 import { authenticated, siteRole } from '../context.ts';
 import { ApiError, notFound } from '../errors.ts';
-import { bearerAuth, errors, json, statusNameSchema, uuidParam } from '../openapi.ts';
+import { bearerAuth, errors, isoOrNull, isoTime, json, statusNameSchema, uuidParam } from '../openapi.ts';
 import { decodeCursor, encodeCursor, pageOf, pageSchema, paginationQuery } from '../pagination.ts';
 
 export const CHECK_KINDS = ['host', 'service', 'trap', 'cluster', 'resource'] as const;
@@ -33,8 +33,6 @@ function listOf(values: readonly string[], what: string) {
   return z.string().regex(new RegExp(`^(${one})(,(${one}))*$`), `comma-separated ${what}: ${values.join(', ')}`);
 }
 
-const iso = z.iso.datetime({ offset: true });
-const time = (date: Date | null) => (date ? date.toISOString() : null);
 
 const checkSchema = z.object({
   id: z.uuid(),
@@ -51,8 +49,8 @@ const checkSchema = z.object({
   inDowntime: z.boolean(),
   suppressed: z.boolean(),
   output: z.string().nullable(),
-  lastResultAt: iso.nullable(),
-  lastChangeAt: iso.nullable(),
+  lastResultAt: isoTime.nullable(),
+  lastChangeAt: isoTime.nullable(),
 }).openapi('Check');
 
 const checkDetailSchema = checkSchema.extend({
@@ -74,12 +72,12 @@ const checkDetailSchema = checkSchema.extend({
     id: z.uuid(), name: z.string(), region: z.string().nullable(),
     status: statusNameSchema.nullable().openapi({ description: 'The latest result from this location; null before the first' }),
     output: z.string().nullable(),
-    lastResultAt: iso.nullable(),
+    lastResultAt: isoTime.nullable(),
   })).openapi({ description: 'Where the check runs from, with the latest result of each' }),
 }).openapi('CheckDetail');
 
 const transitionSchema = z.object({
-  at: iso,
+  at: isoTime,
   fromStatus: statusNameSchema,
   toStatus: statusNameSchema,
   fromHard: z.boolean(),
@@ -94,15 +92,15 @@ const seriesSchema = z.object({
   name: z.string(),
   unit: z.string().nullable(),
   points: z.array(z.object({
-    at: iso.openapi({ description: 'Start of the bucket' }),
+    at: isoTime.openapi({ description: 'Start of the bucket' }),
     avg: z.number(), min: z.number(), max: z.number(),
   })),
 }).openapi('ReadingSeries');
 
 const checkParams = z.object({ siteId: uuidParam('The site'), checkId: uuidParam('The check') });
 const range = {
-  from: iso.optional().openapi({ description: 'Start (inclusive); default: 24 hours before `to`' }),
-  to: iso.optional().openapi({ description: 'End (exclusive); default: now' }),
+  from: isoTime.optional().openapi({ description: 'Start (inclusive); default: 24 hours before `to`' }),
+  to: isoTime.optional().openapi({ description: 'End (exclusive); default: now' }),
 };
 
 const listChecks = createRoute({
@@ -157,7 +155,7 @@ const getReadings = createRoute({
   },
   responses: {
     200: json(z.object({
-      from: iso, to: iso,
+      from: isoTime, to: isoTime,
       bucketMs: z.number().int().openapi({ description: 'Width of one bucket' }),
       series: z.array(seriesSchema),
     }), 'The readings, one series per name'),
@@ -202,7 +200,7 @@ function checkItem(row: CheckRow) {
     id: row.id, kind: row.kind, name: row.name, hostName: row.hostName, groupIds: row.groupIds,
     status: statusOfRank(row.status), hard: row.hard, hardStatus: statusOfRank(row.hardStatus), attempt: row.attempt,
     flapping: row.flapping, acknowledged: row.acknowledged, inDowntime: row.inDowntime, suppressed: row.suppressed,
-    output: row.output, lastResultAt: time(row.lastResultAt), lastChangeAt: time(row.lastChangeAt),
+    output: row.output, lastResultAt: isoOrNull(row.lastResultAt), lastChangeAt: isoOrNull(row.lastChangeAt),
   };
 }
 

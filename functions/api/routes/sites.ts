@@ -7,11 +7,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { RouteModule } from '../app.ts';
 import { findUserByEmail, listMembers, memberSites, setMemberRole } from '../auth/accounts.ts';
-import { lesserRole } from '../auth/roles.ts';
+import { effectiveRole } from '../auth/roles.ts';
 import { authenticated, siteRole } from '../context.ts';
 import type { ApiDeps, Principal, Role } from '../deps.ts';
 import { ApiError, forbidden } from '../errors.ts';
-import { bearerAuth, errors, json, roleSchema, uuidParam } from '../openapi.ts';
+import { bearerAuth, errors, isoTime, json, roleSchema, uuidParam } from '../openapi.ts';
 import { decodeCursor, pageOf, pageSchema, paginationQuery } from '../pagination.ts';
 
 /**
@@ -27,7 +27,7 @@ const siteSchema = z.object({
   name: z.string(),
   summary: z.string().nullable(),
   role: roleSchema.openapi({ description: "The caller's role in the site" }),
-  createdAt: z.iso.datetime(),
+  createdAt: isoTime,
 }).openapi('Site');
 
 const siteDetailSchema = siteSchema.extend({
@@ -90,9 +90,6 @@ const addMember = createRoute({
     ...errors(400, 401, 403, 404, 409),
   },
 });
-
-/** A role as the caller may use it: a token limited to a site is capped there. */
-const effectiveRole = (principal: Principal, role: Role) => (principal.tokenScope ? lesserRole(role, principal.tokenScope.role) : role);
 
 const siteItem = (principal: Principal) => (site: { id: string; name: string; summary: string | null; role: Role; createdAt: Date }) => ({
   id: site.id, name: site.name, summary: site.summary, role: effectiveRole(principal, site.role), createdAt: site.createdAt.toISOString(),
