@@ -30,7 +30,7 @@ export const SAMPLE_EVENTS: Record<string, string[]> = {
   'dead-letters': ['dead-letters-sqs.json'],
   websocket: ['websocket-connect.json', 'websocket-subscribe.json', 'websocket-disconnect.json'],
   migrate: [],
-  api: [],
+  api: ['api-login.json'],
 };
 
 export interface LocalEnvironment {
@@ -105,7 +105,6 @@ function main(): void {
       if (role === 'api') {
         // A REST API proxy event from SAM itself: GET /api/v1/health needs no database row.
         process.stdout.write(`sam local generate-event apigateway aws-proxy --method GET --path api/v1/health | sam local invoke -t ${template} ${logicalId} -e -\n`);
-        continue;
       }
       const events = SAMPLE_EVENTS[role] ?? [];
       for (const event of events.length > 0 ? events : [undefined]) {
