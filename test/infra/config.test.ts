@@ -113,6 +113,12 @@ test('loadConfig names the file, and the checked-in example is valid', () => {
   assert.equal(example.homeRegion, 'eu-west-1');
 });
 
+test('the LocalStack deployment is valid once deploy.ts adds its database secret', async () => {
+  const base = JSON.parse(await import('node:fs/promises').then((fs) => fs.readFile(new URL('../../localstack/vigil.localstack.json', import.meta.url), 'utf8'))) as Record<string, unknown>;
+  const config = parseConfig({ ...base, database: { kind: 'secret', secretArn: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:vigil/localstack-database-AbCdEf' } });
+  assert.deepEqual([config.account, config.homeRegion, config.workerRegions, config.databaseTls], ['000000000000', 'us-east-1', ['us-east-1', 'eu-west-1'], 'disable']);
+});
+
 test('deterministic names: what the stacks in other regions rely on', () => {
   const config = { name: 'vigil' };
   assert.equal(names.checkQueue(config, 'us-east-1'), 'vigil-checks-us-east-1');
