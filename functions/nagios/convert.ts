@@ -97,9 +97,12 @@ interface CheckCommandChoice {
 interface TemplatePlan {
   name: string;
   object: VigilObject;
-  /** The nested services, by description, and the definition each came from. */
-  services: Map<string, { service: ServiceInfo; object: VigilObject }>;
+  /** The nested services, by description: the definition each came from and the settings it was written for. */
+  services: Map<string, { service: ServiceInfo; object: VigilObject; settings: Settings }>;
 }
+
+/** What a service takes from its host when it does not say (Nagios's implied inheritance). */
+const IMPLIED = ['check_period', 'notification_period', 'notification_interval', 'contacts', 'contact_groups'];
 
 /** Directives the converter carries over; the others are listed in the notes. */
 const CONVERTED: Partial<Record<NagiosObjectType, ReadonlySet<string>>> = {
@@ -640,19 +643,24 @@ class Converter {
     this.converted(source, `${kind} template '${name}'`);
   }
 
-  /** What a service is on one host in Nagios, in Vigil terms (cached: hostgroups ask for it twice). */
+  /**
+   * What a service is on one host in Nagios, in Vigil terms. It depends on the host only through
+   * what the service takes from it (implied inheritance) and its servicegroups there, so hosts
+   * that agree on those share one settings object: 100 hosts of a hostgroup cost one.
+   */
   private serviceSettings(service: ServiceInfo, hostName: string): Settings {
-    let byHost = this.desired.get(service);
-    if (!byHost) this.desired.set(service, (byHost = new Map()));
-    const cached = byHost.get(hostName);
-    if (cached) return cached;
     const host = this.model.hosts.get(hostName)!;
+    const groups = this.pairGroups.get(`${hostName}${PAIR_SEPARATOR}${service.description}`);
+    const key = [...IMPLIED.map((d) => serviceValue(service.resolved, host.resolved, d) ?? ''), groups?.join(',') ?? ''].join('\u0000');
+    let byKey = this.desired.get(service);
+    if (!byKey) this.desired.set(service, (byKey = new Map()));
+    const cached = byKey.get(key);
+    if (cached) return cached;
     const { settings } = this.checkSettings('service', (d) => serviceValue(service.resolved, host.resolved, d), service.resolved.custom, true, `service '${service.description}'`);
     const displayName = valueOf(service.resolved, 'display_name');
     if (displayName !== undefined && displayName !== service.description) settings.set('t:summary', displayName);
-    const groups = this.pairGroups.get(`${hostName}${PAIR_SEPARATOR}${service.description}`);
     if (groups && groups.length > 0) settings.set('a:groups', groups.join(', '));
-    byHost.set(hostName, settings);
+    byKey.set(key, settings);
     return settings;
   }
 
@@ -693,7 +701,9 @@ class Converter {
           if (model.serviceOf.get(host)?.get(service.description) !== service) continue;
           let byService = byDescription.get(service.description);
           if (!byService) byDescription.set(service.description, (byService = new Map()));
-          byService.set(service, [...(byService.get(service) ?? []), host]);
+          const hosts = byService.get(service);
+          if (hosts) hosts.push(host);
+          else byService.set(service, [host]);
         }
       }
       for (const [description, byService] of byDescription) {
@@ -709,11 +719,15 @@ class Converter {
         const common = [...variants.values()].sort((a, b) => b.count - a.count)[0]!;
         const nested = this.serviceObject(service, common.settings);
         object.nested.push(nested);
-        plan.services.set(description, { service, object: nested });
+        plan.services.set(description, { service, object: nested, settings: common.settings });
       }
       if (plan.services.size === 0) continue;
       plans.push({ members: candidate.members, plan });
-      for (const host of candidate.members) planFor.set(host, [...(planFor.get(host) ?? []), plan]);
+      for (const host of candidate.members) {
+        const list = planFor.get(host);
+        if (list) list.push(plan);
+        else planFor.set(host, [plan]);
+      }
       this.sections.templates.push(...renderObject(object));
       this.count('templates');
       if (candidate.source) this.converted(candidate.source, `host template '${name}' (${plan.services.size} service${plan.services.size === 1 ? '' : 's'}, extended by its ${candidate.members.size} host${candidate.members.size === 1 ? '' : 's'})`);
@@ -731,7 +745,7 @@ class Converter {
       const hostPlans = planFor.get(host.name) ?? [];
       const object: VigilObject = { kind: 'host', name: host.name, template: false, extends: [...templates, ...hostPlans.map((p) => p.name)], settings: own, nested: [], comment: this.source(resolved.object) };
       // What the host's templates give it, the last one winning, as in Vigil.
-      const inherited = new Map<string, { service: ServiceInfo; object: VigilObject }>();
+      const inherited = new Map<string, { service: ServiceInfo; object: VigilObject; settings: Settings }>();
       for (const plan of hostPlans) for (const [description, entry] of plan.services) inherited.set(description, entry);
       const winners = model.serviceOf.get(host.name) ?? new Map<string, ServiceInfo>();
       for (const [description, service] of winners) {
@@ -739,7 +753,7 @@ class Converter {
         this.servicePlaced.set(service, (this.servicePlaced.get(service) ?? 0) + 1);
         const desiredService = this.serviceSettings(service, host.name);
         const got = inherited.get(description);
-        if (got && got.service === service && sameSettings(desiredService, this.chains.effective(got.object))) continue;
+        if (got && got.service === service && (got.settings === desiredService || sameSettings(desiredService, this.chains.effective(got.object)))) continue;
         object.nested.push(this.serviceObject(service, desiredService));
       }
       for (const [description, entry] of inherited) {

@@ -94,9 +94,13 @@ export function sameSettings(desired: Settings, effective: Settings): boolean {
   return own !== undefined && own.size === 0;
 }
 
+const keys = new WeakMap<Settings, string>();
+
 /** A canonical string for a settings map, to group objects that would be written the same. */
 export function settingsKey(settings: Settings): string {
-  return JSON.stringify([...settings].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  let key = keys.get(settings);
+  if (key === undefined) keys.set(settings, (key = JSON.stringify([...settings].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))));
+  return key;
 }
 
 const ATTRIBUTE_ORDER = ['address', 'groups', 'teams', 'enabled'];
