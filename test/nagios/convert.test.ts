@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadConfiguration } from '#core/config/load.ts';
 import { resolveCheckParameters } from '#core/config/parameters.ts';
+import { type TimePeriod, isWithinTimePeriod, parseTimeRange } from '#core/time-period.ts';
 import { type ImportOptions, importNagios } from '../../functions/nagios/import.ts';
 import { requireCorpus } from '../helpers/config.ts';
 import { FIXTURES, nagiosSide, vigilSide, writeConfig } from './checks.ts';
@@ -171,6 +172,23 @@ test('time periods keep weekdays, exceptions, inherited ranges and exclusions; -
   });
   assert.deepEqual(byName.get('holidays')!.ranges, ['january 1 00:00-24:00', 'monday -1 may 00:00-24:00', 'december 25 00:00-24:00']);
   assert.deepEqual(byName.get('nights')!.ranges, ['monday 00:00-07:00,19:00-24:00', 'day 1 - 7 00:00-24:00']);
+});
+
+test("the sample's time periods mean in Vigil what they mean in Nagios: holidays switch a day off, workhours are weekdays", () => {
+  const { site } = convert(join(SAMPLE, 'nagios.cfg.in'), SAMPLE_OPTIONS);
+  const periods = new Map<string, TimePeriod>(site.timePeriods.map((p) => [p.name, { name: p.name, excludes: p.excludes, ranges: p.ranges.map((r) => {
+    const parsed = parseTimeRange(r);
+    assert.ok(parsed.ok, r);
+    return parsed.range;
+  }) }]));
+  const at = (name: string, iso: string) => isWithinTimePeriod(periods.get(name)!, Date.parse(iso), (n) => periods.get(n));
+  assert.equal(at('24x7_sans_holidays', '2025-12-25T12:00:00Z'), false, 'Christmas');
+  assert.equal(at('24x7_sans_holidays', '2025-05-26T12:00:00Z'), false, 'Memorial Day, the last Monday of May');
+  assert.equal(at('24x7_sans_holidays', '2025-05-19T12:00:00Z'), true);
+  assert.equal(at('workhours', '2025-05-19T08:59:00Z'), false);
+  assert.equal(at('workhours', '2025-05-19T09:00:00Z'), true);
+  assert.equal(at('workhours', '2025-05-17T12:00:00Z'), false, 'a Saturday');
+  assert.equal(at('none', '2025-05-19T12:00:00Z'), false);
 });
 
 test('contacts become contacts with their teams, email and notification settings; contactgroups become teams', () => {
