@@ -8,12 +8,14 @@ import { SqsQueue } from '#adapters/aws/sqs-queue.ts';
 import { systemClock } from '#ports/clock.ts';
 import { jsonLogger } from '#ports/logger.ts';
 import { handleDeadLetters } from '#worker/dead-letters.ts';
-import { optionalInteger, required, sqsClient } from './environment.ts';
+import { optionalInteger, regionOfQueueUrl, required, sqsClient } from './environment.ts';
 import { receivedMessages } from './sqs-records.ts';
 
 const log = jsonLogger(undefined, 'info', { function: 'dead-letters' });
+const resultsQueueUrl = required('RESULTS_QUEUE_URL');
 const deps = {
-  results: new SqsQueue({ client: sqsClient(), queueUrl: required('RESULTS_QUEUE_URL') }),
+  // The results queue is in the home region, whatever region this DLQ is in.
+  results: new SqsQueue({ client: sqsClient(regionOfQueueUrl(resultsQueueUrl)), queueUrl: resultsQueueUrl }),
   clock: systemClock,
   log,
   sourceQueue: required('SOURCE_QUEUE_NAME'),

@@ -97,3 +97,8 @@ export async function jwtSecret(env: NodeJS.ProcessEnv = process.env): Promise<s
   if (!secret.SecretString) throw new EnvironmentError('JWT_SECRET_ARN', `names a secret (${arn}) with no text`);
   return secret.SecretString;
 }
+
+/** `https://sqs.eu-west-1.amazonaws.com/...` -> `eu-west-1`; undefined for other endpoints (LocalStack). */
+export function regionOfQueueUrl(url: string): string | undefined {
+  return /^https:\/\/sqs\.([a-z0-9-]+)\.amazonaws\.com\//.exec(url)?.[1];
+}

@@ -10,7 +10,7 @@ import { scriptEngine } from '#engines/script/script-engine.ts';
 import { systemClock } from '#ports/clock.ts';
 import { jsonLogger } from '#ports/logger.ts';
 import { runCheckJobs } from '#worker/run-jobs.ts';
-import { optionalInteger, required, sqsClient } from './environment.ts';
+import { optionalInteger, regionOfQueueUrl, required, sqsClient } from './environment.ts';
 import { receivedMessages } from './sqs-records.ts';
 
 const resultsQueueUrl = required('RESULTS_QUEUE_URL');
@@ -26,9 +26,4 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
   const outcome = await runCheckJobs(deps, receivedMessages(event.Records));
   log.info('batch done', { jobs: event.Records.length, ran: outcome.ran, late: outcome.late, malformed: outcome.malformed, failed: outcome.batchItemFailures.length });
   return { batchItemFailures: outcome.batchItemFailures };
-}
-
-/** `https://sqs.eu-west-1.amazonaws.com/...` -> `eu-west-1`; undefined for other endpoints (LocalStack). */
-function regionOfQueueUrl(url: string): string | undefined {
-  return /^https:\/\/sqs\.([a-z0-9-]+)\.amazonaws\.com\//.exec(url)?.[1];
 }
