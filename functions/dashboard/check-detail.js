@@ -106,7 +106,7 @@ export class CheckDetail {
       c.description ? fact('Description', c.description) : null,
       c.command ? fact('Command', c.engine ? `${c.command} (${c.engine})` : c.command) : null,
       c.schedule ? fact('Schedule', `every ${formatSeconds(c.schedule.everyS)}; ${formatSeconds(c.schedule.changingEveryS)} while changing; ${formatSeconds(c.schedule.retryEveryS)} while failing`) : null,
-      c.failedAfter ? fact('Confirmed after', `${c.failedAfter} failed, ${c.recoversAfter} good results`) : null,
+      c.failedAfter ? fact('Confirmed after', `${plural(c.failedAfter, 'failed result')}; recovered after ${plural(c.recoversAfter, 'good one')}`) : null,
       c.locations?.length ? fact('Runs from', h('ul', { class: 'locations', role: 'list' }, c.locations.map((location) => h('li', {},
         location.status ? statusBadge(location.status) : null, ' ', location.name, location.region ? ` (${location.region})` : '')))) : null);
     this.drawActions();
@@ -249,6 +249,10 @@ export class CheckDetail {
     const fields = error.fields?.length ? `: ${error.fields.map((f) => `${f.path} ${f.message}`).join('; ')}` : '';
     this.say(`${error.message}${fields}`, 'error');
   }
+}
+
+function plural(n, noun) {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 function fact(term, value) {
