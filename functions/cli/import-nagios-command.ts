@@ -36,8 +36,13 @@ export async function importNagiosCommand(args: string[]): Promise<number> {
       'time-zone': { type: 'string' },
       'keep-groups': { type: 'boolean' },
       verbose: { type: 'boolean', short: 'v' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
+  if (values.help) {
+    console.log(IMPORT_NAGIOS_USAGE);
+    return 0;
+  }
   if (positionals.length !== 1) {
     console.error(`vigil: import-nagios needs one Nagios main configuration file\n\n${IMPORT_NAGIOS_USAGE}`);
     return 2;

@@ -95,6 +95,9 @@ test('usage: one main file; --map-path needs FROM=TO', async () => {
   assert.equal(bad.code, 2);
   assert.match(bad.err, /--map-path needs FROM=TO, got 'nothing'/);
   assert.match((await vigil('help')).out, /import-nagios <nagios.cfg>/);
+  const help = await vigil('import-nagios', '--help');
+  assert.equal(help.code, 0);
+  assert.match(help.out, /--map-path {8}rewrite referenced paths/);
 });
 
 test('--native, --site, --time-zone and --verbose on the rich fixture', async () => {
