@@ -148,7 +148,7 @@ function exists(path: string): boolean {
 
 function readText(path: string, diagnostics: Diagnostics, shown: string): string | undefined {
   try {
-    return readFileSync(path, 'utf8');
+    return readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
   } catch (error) {
     diagnostics.error({ file: shown, line: 1, column: 1 }, `cannot read ${shown}: ${error instanceof Error ? error.message : String(error)}`);
     return undefined;
