@@ -4,11 +4,18 @@
  * the tests, which walk the OpenAPI document it produces.
  */
 import type { RouteModule } from './app.ts';
+import { actionRoutes } from './routes/actions.ts';
 import { authRoutes } from './routes/auth.ts';
 import { checkRoutes } from './routes/checks.ts';
+import { configurationRoutes } from './routes/configuration.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { healthRoutes } from './routes/health.ts';
 import { objectRoutes } from './routes/objects.ts';
+import { passiveRoutes } from './routes/passive.ts';
 import { siteRoutes } from './routes/sites.ts';
+import { uptimeRoutes } from './routes/uptime.ts';
 
-export const apiRoutes: RouteModule[] = [healthRoutes, authRoutes, siteRoutes, groupRoutes, checkRoutes, objectRoutes];
+export const apiRoutes: RouteModule[] = [
+  healthRoutes, authRoutes, siteRoutes, groupRoutes, checkRoutes, objectRoutes,
+  actionRoutes, configurationRoutes, passiveRoutes, uptimeRoutes,
+];
