@@ -15,6 +15,7 @@ import { CHECK_STATE_CHANGED, EVENT_SOURCE } from '#core/messages.ts';
 import { MemoryEventBus, type EventRule } from '#adapters/local/memory-event-bus.ts';
 import { MemoryQueue } from '#adapters/local/memory-queue.ts';
 import { QueuePoller } from '#adapters/local/queue-poller.ts';
+import { runHousekeeping } from '#actions/housekeeping.ts';
 import { createEngineRegistry } from '#engines/all-engines.ts';
 import type { EngineRegistry } from '#engines/registry.ts';
 import { systemClock, type Clock } from '#ports/clock.ts';
@@ -131,9 +132,11 @@ export class LocalRuntime {
     return this;
   }
 
-  /** One scheduler tick, as EventBridge's rule would invoke it. */
+  /** One scheduler tick, as EventBridge's rule would invoke it, with its housekeeping. */
   async tick(): Promise<TickSummary> {
-    return runTick(await this.schedulerDeps());
+    const summary = await runTick(await this.schedulerDeps());
+    await runHousekeeping({ db: this.options.db, push: this.push, log: this.options.log, clock: this.clock });
+    return summary;
   }
 
   /** "Run now" for a check of a site. */

@@ -1,15 +1,18 @@
 /**
  * `npm start`: Vigil on one machine. Starts (or reuses) the embedded PostgreSQL in `.vigil/`,
  * brings the schema up to date, applies the configuration given on the command line (the
- * quickstart example by default), then runs every function in this process (runtime.ts): the
- * scheduler ticks, workers run the checks, the result processor stores what they find, and state
- * changes are printed as they happen. Ctrl-C stops it cleanly: no batch is cut off half-way.
+ * quickstart example by default), then serves the dashboard, the REST API and the WebSocket on
+ * http://127.0.0.1:8080 (`VIGIL_PORT`) and runs every function in this process (runtime.ts):
+ * the scheduler ticks, workers run the checks, the result processor stores what they find and
+ * pushes it to the browsers, and state changes are printed as they happen. Ctrl-C stops it
+ * cleanly: no batch is cut off half-way.
  *
- * It also serves `GET /health` on http://127.0.0.1:8080 (`VIGIL_PORT`), which the quickstart
- * example monitors, so a fresh machine has something to check.
+ * A local administrator (`admin@vigil.local`) is made admin of every site applied here; its
+ * password, and the key sessions are signed with, are generated once and kept in `.vigil/`.
  */
-import { createServer, type Server } from 'node:http';
-import { once } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { readConfigFiles } from '#cli/config-files.ts';
 import { formatDiagnostic } from '#core/config/diagnostics.ts';
@@ -22,10 +25,17 @@ import { migrate } from '#store/migrate.ts';
 import { applySiteConfiguration } from '#store/site-config.ts';
 import { consoleLogger } from './console-logger.ts';
 import { DEFAULT_PERSISTENT_DATA_DIR, startLocalDatabase } from './embedded-postgres.ts';
-import { LocalRuntime, stateChangeRule } from './runtime.ts';
+import { stateChangeRule } from './runtime.ts';
+import { startVigilServer, type VigilServer } from './vigil-server.ts';
+import { createUser, findUserByEmail, setMemberRole } from '#api/auth/accounts.ts';
+import { hashPassword } from '#api/auth/passwords.ts';
+import { systemClock } from '#ports/clock.ts';
+import type { Database } from '#store/database.ts';
 
 const DEFAULT_CONFIG = fileURLToPath(new URL('../../examples/quickstart', import.meta.url));
 const DEFAULT_PORT = 8080;
+const LOCAL_DIR = '.vigil';
+const LOCAL_ADMIN = 'admin@vigil.local';
 
 async function start(configPaths: string[]): Promise<void> {
   const log = consoleLogger(undefined, process.env.VIGIL_VERBOSE === '1');
@@ -39,37 +49,40 @@ async function start(configPaths: string[]): Promise<void> {
   }
 
   const port = Number(process.env.VIGIL_PORT ?? DEFAULT_PORT);
-  const server = await listenForHealth(port);
   const database = await startLocalDatabase(process.env.DATABASE_URL ? {} : { dataDir: DEFAULT_PERSISTENT_DATA_DIR });
   const sql = connect(database.url);
-  let runtime: LocalRuntime | undefined;
+  let server: VigilServer | undefined;
   const stop = async () => {
-    await runtime?.stop();
-    server.close();
+    await server?.close();
     await sql.end({ timeout: 5 });
     await database.stop();
   };
   try {
     console.log(database.embedded ? `database: embedded PostgreSQL in ${DEFAULT_PERSISTENT_DATA_DIR} (${redact(database.url)})` : `database: ${redact(database.url)}`);
     await migrate(sql, { log: (message, fields) => console.log(`migrate: ${message}${fields.fileName ? ` ${fields.fileName}` : ''}`) });
+    const adminId = await ensureLocalAdmin(sql);
     for (const site of sites) {
       const summary = await applySiteConfiguration(sql, site, 'npm start');
+      await setMemberRole(sql, summary.siteId, adminId, 'admin');
       console.log(`site ${site.name}: applied ${Object.entries(summary.counts).map(([k, n]) => `${n} ${k}`).join(', ')}`);
       for (const group of await groupRollup(sql, summary.siteId)) {
         console.log(`  group ${group.name.padEnd(20)} ${statusOfRank(group.worstStatus).padEnd(8)} ${group.total} checks, ${group.unhandled} unhandled problems`);
       }
     }
-    runtime = new LocalRuntime({
+    server = await startVigilServer({
       db: sql,
       log,
+      clock: systemClock,
+      jwtSecret: await localSecret('jwt-secret', 32),
+      port,
       rules: [stateChangeRule('print state changes', async (event) => printStateChange(event.detail as unknown as CheckStateChanged))],
-    }).start();
+    });
   } catch (error) {
     await stop();
     throw error;
   }
-  console.log(`Vigil is running. Health: http://127.0.0.1:${port}/health. The scheduler plans every minute; state changes appear below.`);
-  console.log('Press Ctrl-C to stop.');
+  console.log(`Vigil is running: ${server.url} (log in as ${LOCAL_ADMIN}, password in ${LOCAL_DIR}/admin-password).`);
+  console.log('The scheduler plans every minute; state changes appear below. Press Ctrl-C to stop.');
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
@@ -79,25 +92,30 @@ async function start(configPaths: string[]): Promise<void> {
   console.log('stopped cleanly.');
 }
 
+/** A secret kept in `.vigil/<name>` (made on first use, readable by this user only). */
+async function localSecret(name: string, bytes: number): Promise<string> {
+  const path = `${LOCAL_DIR}/${name}`;
+  if (existsSync(path)) return (await readFile(path, 'utf8')).trim();
+  await mkdir(LOCAL_DIR, { recursive: true });
+  const secret = randomBytes(bytes).toString('base64url');
+  await writeFile(path, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
+
+/** The local administrator's user id, made on first start with the password in `.vigil/admin-password`. */
+async function ensureLocalAdmin(sql: Database): Promise<string> {
+  const password = await localSecret('admin-password', 12);
+  const existing = await findUserByEmail(sql, LOCAL_ADMIN);
+  if (existing) return existing.id;
+  const user = await createUser(sql, { email: LOCAL_ADMIN, name: 'Local administrator', passwordHash: await hashPassword(password) });
+  if (!user) throw new Error(`could not create ${LOCAL_ADMIN}`);
+  return user.id;
+}
+
 function printStateChange(change: CheckStateChanged): void {
   const time = new Date(change.atMs).toISOString().slice(11, 19);
   const name = change.hostName && change.hostName !== change.checkName ? `${change.hostName}/${change.checkName}` : change.checkName;
   console.log(`${time} * ${name}: ${change.fromStatus} -> ${change.toStatus}${change.recovery ? ' (recovered)' : ''}  ${change.output}`);
-}
-
-/** Vigil's own endpoint: what the quickstart's HTTP and TCP checks look at. */
-async function listenForHealth(port: number): Promise<Server> {
-  const server = createServer((request, response) => {
-    if (request.url === '/health') response.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
-    else response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-  });
-  server.listen(port, '127.0.0.1');
-  try {
-    await once(server, 'listening');
-  } catch (error) {
-    throw new Error(`cannot listen on 127.0.0.1:${port} (${(error as Error).message}); set VIGIL_PORT to a free port`);
-  }
-  return server;
 }
 
 /** Connection URLs carry a password; logs never do. */

@@ -76,7 +76,7 @@ test('the quickstart example resolves its location-dependent port', async () => 
   assert.deepEqual(resolveCheckParameters({ site: qs, host: web1, check: http }).values, {
     host: '127.0.0.1',
     port: '8080',
-    path: '/health',
+    path: '/api/v1/health',
     status: '200-399',
   });
 });
