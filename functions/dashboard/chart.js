@@ -32,7 +32,8 @@ export function readingsChart(series) {
   const line = points.map((p, i) => xy(times[i], p.avg)).join(' ');
   const band = [...points.map((_, i) => xy(times[i], highs[i])), ...points.map((_, i) => xy(times[i], lows[i])).reverse()].join(' ');
   const latest = points[points.length - 1];
-  const summary = `${title}: ${points.length} points from ${time.format(t0)} to ${time.format(t1)}, between ${number.format(Math.min(...lows))} and ${number.format(Math.max(...highs))}${unit}, latest ${number.format(latest.avg)}${unit}`;
+  const when = t1 === t0 ? `1 point at ${time.format(t0)}` : `${points.length} points from ${time.format(t0)} to ${time.format(t1)}`;
+  const summary = `${title}: ${when}, between ${number.format(Math.min(...lows))} and ${number.format(Math.max(...highs))}${unit}, latest ${number.format(latest.avg)}${unit}`;
 
   const svg = s('svg', { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: 'img', 'aria-label': summary, class: 'chart-svg' },
     s('title', {}, summary),
@@ -40,8 +41,10 @@ export function readingsChart(series) {
     s('line', { class: 'axis', x1: PAD.left, y1: PAD.top, x2: PAD.left, y2: HEIGHT - PAD.bottom }),
     s('text', { class: 'tick', x: PAD.left - 4, y: y(v1) + 4, 'text-anchor': 'end' }, number.format(v1)),
     s('text', { class: 'tick', x: PAD.left - 4, y: y(v0), 'text-anchor': 'end' }, number.format(v0)),
-    s('text', { class: 'tick', x: PAD.left, y: HEIGHT - 6, 'text-anchor': 'start' }, time.format(t0)),
-    s('text', { class: 'tick', x: WIDTH - PAD.right, y: HEIGHT - 6, 'text-anchor': 'end' }, time.format(t1)),
+    t1 === t0
+      ? s('text', { class: 'tick', x: x(t0), y: HEIGHT - 6, 'text-anchor': 'middle' }, time.format(t0))
+      : [s('text', { class: 'tick', x: PAD.left, y: HEIGHT - 6, 'text-anchor': 'start' }, time.format(t0)),
+        s('text', { class: 'tick', x: WIDTH - PAD.right, y: HEIGHT - 6, 'text-anchor': 'end' }, time.format(t1))],
     points.length > 1 ? s('polygon', { class: 'band', points: band }) : null,
     points.length > 1 ? s('polyline', { class: 'line', points: line }) : s('circle', { class: 'dot', cx: x(times[0]), cy: y(latest.avg), r: 3 }),
   );

@@ -41,7 +41,7 @@ export class CheckDetail {
     this.actions = h('div', { class: 'actions' }, this.buttons, this.formSlot);
     this.message = h('p', { class: 'action-message', role: 'status' });
     this.charts = h('div', { class: 'charts' }, h('p', { class: 'muted' }, 'Loading readings…'));
-    this.timeline = h('ol', { class: 'timeline', reversed: true });
+    this.timeline = h('ol', { class: 'timeline' });
     this.element = h('section', { class: 'detail', 'aria-labelledby': 'detail-title' },
       h('div', { class: 'detail-head' }, this.heading, this.closeLink),
       this.stateBox, this.actions, this.message, this.facts,

@@ -60,6 +60,7 @@ export class SiteView {
     this.route = { groupId, checkId };
     // Rows link to checks within the chosen group: applying the filter redraws them.
     if (groupChanged) this.applyFilter();
+    else if (checkChanged) this.drawFilterNote();
     if (checkChanged) this.openDetail(checkId);
     else if (groupChanged) this.detail?.setCloseHref(this.href({ groupId, checkId: null }));
     this.tree.select(groupId);
@@ -69,16 +70,18 @@ export class SiteView {
   applyFilter() {
     const { groupId } = this.route;
     if (!this.loaded) return;
-    if (!groupId || this.tree.groups.size === 0) {
-      this.lists.setFilter(() => true);
-      this.filterNote.hidden = !groupId;
-      if (groupId) fill(this.filterNote, 'This group is not in the site. ', h('a', { href: this.href({ groupId: null, checkId: this.route.checkId }) }, 'Show all checks'));
-      return;
-    }
-    const groups = this.tree.descendantsOf(groupId);
-    this.lists.setFilter((check) => (check.groupIds ?? []).some((id) => groups.has(id)));
-    this.filterNote.hidden = false;
-    fill(this.filterNote, 'Checks in ', h('strong', {}, this.tree.name(groupId)), ' and the groups below it. ', h('a', { href: this.href({ groupId: null, checkId: this.route.checkId }) }, 'Show all checks'));
+    const groups = groupId && this.tree.groups.has(groupId) ? this.tree.descendantsOf(groupId) : null;
+    this.lists.setFilter(groups ? (check) => (check.groupIds ?? []).some((id) => groups.has(id)) : () => true);
+    this.drawFilterNote();
+  }
+
+  drawFilterNote() {
+    const { groupId, checkId } = this.route;
+    this.filterNote.hidden = !groupId || !this.loaded;
+    if (this.filterNote.hidden) return;
+    const showAll = h('a', { href: this.href({ groupId: null, checkId }) }, 'Show all checks');
+    if (this.tree.groups.has(groupId)) fill(this.filterNote, 'Checks in ', h('strong', {}, this.tree.name(groupId)), ' and the groups below it. ', showAll);
+    else fill(this.filterNote, 'This group is not in the site. ', showAll);
   }
 
   openDetail(checkId) {
