@@ -58,10 +58,11 @@ test('the OpenAPI document lists every action route, each needing a bearer token
   }
 });
 
-test("the action routes sit beside the rest of the API: no path or schema name is taken twice", async () => {
-  const [own, rest, both] = await Promise.all([document(), document(apiRoutes), document([...apiRoutes, ...ACTION_MODULES])]);
-  for (const path of Object.keys(own.paths)) assert.ok(!(path in rest.paths), path);
-  const ownSchemas = Object.keys(own.components.schemas);
-  assert.deepEqual(ownSchemas.filter((name) => name !== 'Error' && name in rest.components.schemas), []);
-  assert.equal(Object.keys(both.paths).length, Object.keys(own.paths).length + Object.keys(rest.paths).length);
+test('the app is built with the action routes, beside the rest of the API: no schema name is taken twice', async () => {
+  const [own, app, rest] = await Promise.all([
+    document(), document(apiRoutes), document(apiRoutes.filter((routes) => !ACTION_MODULES.includes(routes))),
+  ]);
+  for (const path of Object.keys(own.paths)) assert.deepEqual(app.paths[path], own.paths[path], path);
+  const shared = Object.keys(own.components.schemas).filter((name) => name !== 'Error' && name in rest.components.schemas);
+  assert.deepEqual(shared, []);
 });
