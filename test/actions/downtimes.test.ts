@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Database } from '#store/database.ts';
-import { applyDowntimes, scheduleDowntime } from '../../functions/actions/downtimes.ts';
+import { applyDowntimes, scheduleDowntime } from '#actions/downtimes.ts';
 import { withTestDatabase } from '../helpers/database.ts';
 import { insertHealthyChecks } from '../helpers/healthy-checks.ts';
 

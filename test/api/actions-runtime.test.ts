@@ -11,7 +11,7 @@ import { actionRoutes } from '#api/routes/actions.ts';
 import { uptimeRoutes } from '#api/routes/uptime.ts';
 import { LocalRuntime } from '#local/runtime.ts';
 import { MemoryLogger } from '#ports/logger.ts';
-import { evaluateUptimeAlerts } from '../../functions/actions/uptime.ts';
+import { evaluateUptimeAlerts } from '#actions/uptime.ts';
 import { createTestApi } from '../actions/api-fixture.ts';
 import { withTestDatabase } from '../helpers/database.ts';
 import { closeServer, listenOnLoopback } from '../helpers/loopback.ts';

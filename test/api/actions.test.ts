@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { actionRoutes } from '#api/routes/actions.ts';
 import { parseCheckJob } from '#core/messages.ts';
 import { statusRank } from '#core/status.ts';
-import type { HandledCheckChange } from '../../functions/actions/check-changes.ts';
+import type { HandledCheckChange } from '#actions/check-changes.ts';
 import { applySiteConfiguration } from '#store/site-config.ts';
 import { badFields, createTestApi } from '../actions/api-fixture.ts';
 import { loadXml, onlySite } from '../helpers/config.ts';

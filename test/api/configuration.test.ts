@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { configurationRoutes } from '#api/routes/configuration.ts';
-import { MAX_CONFIGURATION_BODY_BYTES } from '../../functions/actions/limits.ts';
+import { MAX_CONFIGURATION_BODY_BYTES } from '#actions/limits.ts';
 import { badFields, createTestApi } from '../actions/api-fixture.ts';
 import { withTestDatabase } from '../helpers/database.ts';
 

@@ -6,7 +6,7 @@ import { parseResultMessage } from '#core/messages.ts';
 import { statusOfRank } from '#core/status.ts';
 import { processResultMessages } from '#results/result-processor.ts';
 import { applySiteConfiguration } from '#store/site-config.ts';
-import { MAX_PASSIVE_BODY_BYTES } from '../../functions/actions/limits.ts';
+import { MAX_PASSIVE_BODY_BYTES } from '#actions/limits.ts';
 import { badFields, createTestApi } from '../actions/api-fixture.ts';
 import { loadXml, onlySite } from '../helpers/config.ts';
 import { withTestDatabase } from '../helpers/database.ts';

@@ -6,7 +6,7 @@ import { parseCheckJob } from '#core/messages.ts';
 import { runTick } from '#scheduler/scheduler.ts';
 import { diffSiteConfiguration } from '#store/config-diff.ts';
 import { applySiteConfiguration } from '#store/site-config.ts';
-import { evaluateUptimeAlerts } from '../../functions/actions/uptime.ts';
+import { evaluateUptimeAlerts } from '#actions/uptime.ts';
 import { badFields, createTestApi } from '../actions/api-fixture.ts';
 import { loadXml, onlySite } from '../helpers/config.ts';
 import { withTestDatabase } from '../helpers/database.ts';

@@ -12,12 +12,12 @@
  *   DELETE /sites/{siteId}/downtimes/{downtimeId}              operator  204
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { acknowledgeCheck, listAcknowledgements, NothingToAcknowledgeError, removeAcknowledgement, type Acknowledgement } from '../../actions/acknowledgements.ts';
-import { handledCheckChanges, publishCheckChanges, type HandledCheckChange } from '../../actions/check-changes.ts';
-import { deleteDowntime, DowntimeNotFoundError, downtimeWindowProblems, listDowntimes, scheduleDowntime, type Downtime } from '../../actions/downtimes.ts';
-import { MAX_COMMENT_CHARS } from '../../actions/limits.ts';
-import { NotPassiveError } from '../../actions/passive-results.ts';
-import { UptimeCommandTakenError, UptimeUrlExistsError } from '../../actions/uptime.ts';
+import { acknowledgeCheck, listAcknowledgements, NothingToAcknowledgeError, removeAcknowledgement, type Acknowledgement } from '#actions/acknowledgements.ts';
+import { handledCheckChanges, publishCheckChanges, type HandledCheckChange } from '#actions/check-changes.ts';
+import { deleteDowntime, DowntimeNotFoundError, downtimeWindowProblems, listDowntimes, scheduleDowntime, type Downtime } from '#actions/downtimes.ts';
+import { MAX_COMMENT_CHARS } from '#actions/limits.ts';
+import { NotPassiveError } from '#actions/passive-results.ts';
+import { UptimeCommandTakenError, UptimeUrlExistsError } from '#actions/uptime.ts';
 import { CheckNotFoundError, CheckNotRunnableError } from '#scheduler/run-now.ts';
 import type { RouteModule } from '../app.ts';
 import { authenticated, siteRole } from '../context.ts';

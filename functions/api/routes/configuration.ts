@@ -12,8 +12,8 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
-import { loadUploadedConfiguration } from '../../actions/configuration-upload.ts';
-import { MAX_CONFIGURATION_BODY_BYTES, MAX_CONFIGURATION_FILES } from '../../actions/limits.ts';
+import { loadUploadedConfiguration } from '#actions/configuration-upload.ts';
+import { MAX_CONFIGURATION_BODY_BYTES, MAX_CONFIGURATION_FILES } from '#actions/limits.ts';
 import { diffSiteConfiguration } from '#store/config-diff.ts';
 import { groupRollup } from '#store/group-rollup.ts';
 import { applySiteConfiguration } from '#store/site-config.ts';

@@ -13,10 +13,10 @@
  * so it also appears among the site's checks, with its state and history.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { MAX_UPTIME_THRESHOLD, MAX_URL_CHARS, UPTIME_INTERVAL_S } from '../../actions/limits.ts';
+import { MAX_UPTIME_THRESHOLD, MAX_URL_CHARS, UPTIME_INTERVAL_S } from '#actions/limits.ts';
 import {
   deleteUptimeUrl, getUptimeUrl, listUptimeAlerts, listUptimeUrls, registerUptimeUrl, uptimeStats, type UptimeAlert, type UptimeUrl,
-} from '../../actions/uptime.ts';
+} from '#actions/uptime.ts';
 import type { RouteModule } from '../app.ts';
 import { notFound } from '../errors.ts';
 import { bearerAuth, errors, json, statusNameSchema, uuidParam } from '../openapi.ts';
