@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { test } from 'node:test';
 import { Hono } from 'hono';
-import { mountDashboard } from '../../functions/dashboard/mount.ts';
+import { mountDashboard } from '#dashboard/mount.ts';
 
 const DASHBOARD_DIR = new URL('../../functions/dashboard/', import.meta.url);
 
