@@ -69,7 +69,7 @@ async function route() {
   try {
     me ??= await api('/me');
   } catch (error) {
-    if (session.token) fill(root, h('main', { id: 'main', class: 'auth-page' }, h('p', { class: 'form-error', role: 'alert' }, `Vigil cannot be reached (${error.message}). `, h('button', { type: 'button', class: 'button', onclick: route }, 'Try again'))));
+    if (session.token) fill(root, h('main', { id: 'main', class: 'auth-page', tabindex: '-1' }, h('p', { class: 'form-error', role: 'alert' }, `Vigil cannot be reached (${error.message}). `, h('button', { type: 'button', class: 'button', onclick: route }, 'Try again'))));
     return;
   }
   if (target.name === 'sites') return showSites();
@@ -97,7 +97,7 @@ async function showSite({ siteId, groupId, checkId }) {
   }
   if (!site) {
     leaveSite();
-    return fill(root, shell(null), h('main', { id: 'main', class: 'sites-page' }, h('h1', {}, 'Site not found'), h('p', {}, 'You have no role in this site, or it does not exist. ', h('a', { href: '#/sites' }, 'Choose a site'))));
+    return fill(root, shell(null), h('main', { id: 'main', class: 'sites-page', tabindex: '-1' }, h('h1', {}, 'Site not found'), h('p', {}, 'You have no role in this site, or it does not exist. ', h('a', { href: '#/sites' }, 'Choose a site'))));
   }
   if (siteView?.siteId !== siteId) {
     leaveSite();
@@ -148,5 +148,10 @@ function go(hash) {
   else location.hash = hash;
 }
 
+// The skip link must not change the hash (it holds the route): it moves the focus instead.
+document.querySelector('.skip-link')?.addEventListener('click', (event) => {
+  event.preventDefault();
+  document.getElementById('main')?.focus();
+});
 addEventListener('hashchange', route);
 route();

@@ -60,7 +60,7 @@ function authPage({ title, fields, submitLabel, submit, onToken, other }) {
   h('h1', { id: 'auth-title' }, title),
   fields.map((field) => h('div', { class: 'field' }, h('label', { for: `auth-${field.name}` }, field.label), inputs.get(field.name))),
   error, button);
-  return h('main', { id: 'main', class: 'auth-page' }, h('p', { class: 'brand' }, 'Vigil'), form, h('p', {}, ...other));
+  return h('main', { id: 'main', class: 'auth-page', tabindex: '-1' }, h('p', { class: 'brand' }, 'Vigil'), form, h('p', {}, ...other));
 }
 
 function describe(failure) {

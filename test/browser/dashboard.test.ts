@@ -102,6 +102,14 @@ describe('the dashboard, live', () => {
     assert.match(await page.locator(`.group-link[data-group-id="${webGroupId}"]`).innerText(), /web\s+OK/);
   });
 
+  test('the skip link takes the keyboard to the content and keeps the place', async () => {
+    const before = page.url();
+    await page.locator('.skip-link').focus();
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate('document.activeElement.id'), 'main');
+    assert.equal(page.url(), before);
+  });
+
   test('a check flips to CRITICAL live when its target breaks: no reload, no polling', async () => {
     // Page code runs in the browser; as strings, it needs no DOM types here.
     await page.evaluate("window.vigilTestMarker = 'the same page'");
