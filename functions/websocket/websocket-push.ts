@@ -12,6 +12,7 @@
  *   misses a change catches up when it reconnects, and one bad connection must not hold up the
  *   others (nor the result processor, which calls this after its commit).
  */
+import { mapConcurrently } from '#core/concurrently.ts';
 import {
   ApiGatewayManagementApiClient,
   GoneException,
@@ -104,7 +105,7 @@ export class WebSocketPush implements Push {
     };
 
     const gone: string[] = [];
-    await forEachConcurrently(subscribers, this.concurrency, async (subscriber) => {
+    await mapConcurrently(subscribers, this.concurrency, async (subscriber) => {
       const { connectionId } = subscriber;
       for (const frame of framesFor(subscriber)) {
         try {
@@ -136,13 +137,4 @@ export class WebSocketPush implements Push {
 function selectionKey(subscriber: Subscriber): string {
   if (subscriber.wholeSite) return '*';
   return `${[...subscriber.checkIds].sort().join(',')}|${[...subscriber.groupIds].sort().join(',')}`;
-}
-
-/** Runs `work` over `items` with at most `limit` at once. */
-async function forEachConcurrently<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) await work(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
 }

@@ -14,6 +14,7 @@
  *   after the visibility timeout, and after `maxReceiveCount` goes to the DLQ, whose consumer
  *   (dead-letters.ts) records an ERROR result saying why. No check is lost silently.
  */
+import { mapConcurrently } from '#core/concurrently.ts';
 import { parseCheckJob, type CheckJob, type ResultMessage } from '#core/messages.ts';
 import type { EngineCheck } from '#engines/engine.ts';
 import type { EngineRegistry } from '#engines/registry.ts';
@@ -102,18 +103,4 @@ export async function runJob(deps: Pick<WorkerDeps, 'engines' | 'clock' | 'produ
     now: () => deps.clock.nowMs(),
   });
   return { ...base, ...result };
-}
-
-/** Runs `work` over `items` with at most `limit` at once, keeping the order of results. */
-async function mapConcurrently<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  return results;
 }
