@@ -6,7 +6,7 @@ import type { Engine } from '#engines/engine.ts';
 import { httpEngine } from '#engines/http/http-engine.ts';
 import { EngineRegistry } from '#engines/registry.ts';
 import { createEngineRegistry } from '#engines/all-engines.ts';
-import { ManualClock } from '#ports/clock.ts';
+import { ManualClock, systemClock } from '#ports/clock.ts';
 import { MemoryLogger } from '#ports/logger.ts';
 import type { OutgoingMessage, Queue, ReceivedMessage, SendResult } from '#ports/queue.ts';
 import { handleDeadLetters } from '#worker/dead-letters.ts';
@@ -124,7 +124,8 @@ test('with every engine registered, an http command with executor="script" runs 
       },
     },
   });
-  const result = await runJob({ engines, clock: new ManualClock(NOW), producer: 'local' }, scripted);
+  // Real time: the sandbox holds deadlines against the real clock.
+  const result = await runJob({ engines, clock: systemClock, producer: 'local' }, { ...scripted, dueAtMs: Date.now(), startByMs: Date.now() + 30_000 });
   assert.deepEqual([result.status, result.output], ['OK', 'length 5']);
   assert.deepEqual(engines.names(), ['certificate', 'dns', 'http', 'nagios', 'nrpe', 'script', 'snmp', 'tcp']);
 });
