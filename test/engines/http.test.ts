@@ -346,6 +346,7 @@ describe('http engine', () => {
       const result = await runEngine(httpEngine, { url: `http://127.0.0.1:${closed}/health` });
       assert.equal(result.status, 'CRITICAL');
       assert.equal(result.output, `HTTP request to http://127.0.0.1:${closed}/health failed: connection refused by 127.0.0.1:${closed}`);
+      assert.deepEqual(result.readings, [{ name: 'status', value: 0 }], 'no answer is status 0, for failure counts');
     });
 
     test('a name that does not resolve is CRITICAL', async () => {

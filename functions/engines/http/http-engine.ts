@@ -81,7 +81,9 @@ export const httpEngine: Engine = {
       }
       const { url } = failing;
       const target = hostPort(failing.connectHost ?? url.hostname.replace(/^\[|\]$/g, ''), Number(url.port) || defaultPort(url));
-      return clean(connectionFailure(error, `HTTP request to ${displayUrl(url)}`, target, deadline.signal));
+      const failed = connectionFailure(error, `HTTP request to ${displayUrl(url)}`, target, deadline.signal);
+      // No answer is status 0 (curl's 000), so that counts of failed requests see it too.
+      return clean({ ...failed, readings: [...failed.readings, { name: 'status', value: 0 }] });
     }
     const elapsedMs = performance.now() - startedAt;
     return clean(judge(exchanges, elapsedMs, expectations, maxRedirects));
