@@ -82,7 +82,7 @@ const createToken = createRoute({
     body: json(
       z.object({
         name: z.string().trim().min(1).max(100),
-        siteId: z.uuid().optional().openapi({ description: 'Limit the token to this site' }),
+        siteId: z.guid().optional().openapi({ description: 'Limit the token to this site' }),
         role: roleSchema.optional().openapi({ description: 'With siteId: the most the token may do there (default viewer)' }),
       }).refine((body) => body.role === undefined || body.siteId !== undefined, {
         path: ['role'],
@@ -201,7 +201,7 @@ export const authRoutes: RouteModule = (router, deps: ApiDeps) => {
     const principal = c.get('principal');
     requireSession(principal);
     const { limit, cursor } = c.req.valid('query');
-    const after = decodeCursor(cursor, z.tuple([z.string(), z.uuid()]));
+    const after = decodeCursor(cursor, z.tuple([z.string(), z.guid()]));
     const rows = await listApiTokens(deps.db, principal.userId, after, limit);
     return c.json(pageOf(rows, limit, (row) => [row.createdAtKey, row.id], (row) => ({
       id: row.id, name: row.name, siteId: row.siteId, role: row.role, createdAt: row.createdAt.toISOString(), lastUsedAt: isoOrNull(row.lastUsedAt),

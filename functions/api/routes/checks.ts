@@ -114,7 +114,7 @@ const listChecks = createRoute({
     query: paginationQuery.extend({
       status: listOf(STATUSES, 'statuses').optional().openapi({ example: 'CRITICAL,WARNING' }),
       kind: listOf(CHECK_KINDS, 'kinds').optional().openapi({ example: 'service' }),
-      group: z.uuid().optional().openapi({ description: 'Only checks in this group or in a group below it' }),
+      group: z.guid().optional().openapi({ description: 'Only checks in this group or in a group below it' }),
       problems: z.enum(['true', 'false']).optional().openapi({ description: 'true: only checks whose status is a problem (above OK)' }),
     }),
   },
@@ -226,7 +226,7 @@ export const checkRoutes: RouteModule = (router, deps) => {
   router.openapi({ ...listChecks, middleware: viewer }, async (c) => {
     const siteId = c.get('siteId');
     const query = c.req.valid('query');
-    const after = decodeCursor(query.cursor, z.tuple([z.number().int(), z.number().int(), z.string(), z.string(), z.uuid()]));
+    const after = decodeCursor(query.cursor, z.tuple([z.number().int(), z.number().int(), z.string(), z.string(), z.guid()]));
     const statuses = query.status?.split(',').map((name) => statusRank(name as Status));
     const kinds = query.kind?.split(',');
     // The page key (order, -status, host, name, id): every part ascending, so one row comparison finds the page.

@@ -79,7 +79,7 @@ export const groupRoutes: RouteModule = (router, deps) => {
   router.openapi({ ...listGroups, middleware: viewer }, async (c) => {
     const siteId = c.get('siteId');
     const { limit, cursor } = c.req.valid('query');
-    const after = decodeCursor(cursor, z.tuple([z.string(), z.uuid()]));
+    const after = decodeCursor(cursor, z.tuple([z.string(), z.guid()]));
     const rows = await deps.db<GroupRow[]>`
       select g.id, g.name, g.summary,
         array(select p.parent_id from group_parent p where p.site_id = ${siteId} and p.group_id = g.id order by p.parent_id) as "parentIds"

@@ -64,7 +64,7 @@ const CHECK_LISTS = [
   { path: 'resources', kind: 'resource', summary: 'Resources, by cluster then name' },
 ] as const;
 
-const nameKey = z.tuple([z.string(), z.uuid()]);
+const nameKey = z.tuple([z.string(), z.guid()]);
 
 export const objectRoutes: RouteModule = (router, deps) => {
   const sql = deps.db;
@@ -94,7 +94,7 @@ export const objectRoutes: RouteModule = (router, deps) => {
     router.openapi({ ...listRoute(list.path, checkObjectSchema, list.summary), middleware: viewer }, async (c) => {
       const siteId = c.get('siteId');
       const { limit, cursor } = c.req.valid('query');
-      const after = decodeCursor(cursor, z.tuple([z.string(), z.string(), z.uuid()]));
+      const after = decodeCursor(cursor, z.tuple([z.string(), z.string(), z.guid()]));
       const rows = await sql<(Omit<z.infer<typeof checkObjectSchema>, 'status'> & { status: number; parentKey: string })[]>`
         select c.id, c.name, c.parent_id as "parentId", p.name as "parentName", c.summary, c.condition, c.enabled,
           s.status, coalesce(p.name, '') as "parentKey"

@@ -120,7 +120,7 @@ export const siteRoutes: RouteModule = (router, deps: ApiDeps) => {
   router.openapi({ ...listSites, middleware: [signedIn] }, async (c) => {
     const principal = c.get('principal');
     const { limit, cursor } = c.req.valid('query');
-    const after = decodeCursor(cursor, z.tuple([z.string(), z.uuid()]));
+    const after = decodeCursor(cursor, z.tuple([z.string(), z.guid()]));
     const rows = await memberSites(deps.db, principal.userId, { onlySiteId: principal.tokenScope?.siteId, after, limit });
     return c.json(pageOf(rows, limit, (row) => [row.name, row.id], siteItem(principal)), 200);
   });
@@ -140,7 +140,7 @@ export const siteRoutes: RouteModule = (router, deps: ApiDeps) => {
 
   router.openapi({ ...listSiteMembers, middleware: admin }, async (c) => {
     const { limit, cursor } = c.req.valid('query');
-    const after = decodeCursor(cursor, z.tuple([z.string(), z.uuid()]));
+    const after = decodeCursor(cursor, z.tuple([z.string(), z.guid()]));
     const rows = await listMembers(deps.db, c.get('siteId'), after, limit);
     return c.json(pageOf(rows, limit, (row) => [row.emailKey, row.id], ({ emailKey: _, ...member }) => member), 200);
   });
