@@ -203,3 +203,14 @@ test('neither passwords nor tokens reach the log', async () => {
   const logged = JSON.stringify(api.log.entries);
   for (const secret of ['a wrong secret', 'password-of-ivan', token, made.body.token]) assert.ok(!logged.includes(secret), secret);
 });
+
+test('failures older than the window are forgotten as new ones arrive: the table holds one window', async () => {
+  const api = apiHarness(sql);
+  const fail = (email: string) => api.call('POST', '/auth/login', { body: { email, password: 'guess' }, env: from('192.0.2.99') });
+  await fail('old-1@example.com');
+  await fail('old-2@example.com');
+  api.clock.advance(LOGIN_WINDOW_S * 1000 + 1);
+  await fail('new@example.com');
+  const rows = await sql<{ email: string }[]>`select email from login_failure where client = '192.0.2.99'`;
+  assert.deepEqual(rows.map((row) => row.email), ['new@example.com']);
+});

@@ -41,14 +41,15 @@ export async function loginRetryAfterS(sql: Queryable, email: string, client: st
   return until ? Math.max(1, Math.ceil((until.getTime() - nowMs) / 1000)) : 0;
 }
 
-/** Records a failed log-in, and forgets this address's and client's failures that have aged out. */
+/**
+ * Records a failed log-in, and forgets every failure that has aged out of the window: the table
+ * only ever holds the last window's failures, so it stays small without a clean-up job.
+ */
 export async function recordLoginFailure(sql: Queryable, email: string, client: string, nowMs: number): Promise<void> {
   const now = new Date(nowMs);
   await sql`
     with expired as (
-      delete from login_failure
-      where (email = ${email.toLowerCase()} or client = ${client})
-        and at <= ${now}::timestamptz - make_interval(secs => ${LOGIN_WINDOW_S})
+      delete from login_failure where at <= ${now}::timestamptz - make_interval(secs => ${LOGIN_WINDOW_S})
     )
     insert into login_failure (email, client, at) values (${email.toLowerCase()}, ${client}, ${now})`;
 }
