@@ -28,7 +28,7 @@ export interface AuthenticatorOptions {
   clock: Clock;
   /**
    * How passwords are hashed.
-   * @defaultValue {@link SCRYPT_COST}
+   * @defaultValue SCRYPT_COST (passwords.ts)
    */
   passwordCost?: ScryptCost;
 }
