@@ -5,6 +5,7 @@
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
+import { roleAtLeast } from './auth/roles.ts';
 import type { ApiDeps, Principal, Role } from './deps.ts';
 import { ApiError, errorResponse, fieldErrors, forbidden, notFound, unauthorized } from './errors.ts';
 
@@ -31,8 +32,6 @@ export function createRouter(): ApiApp {
   });
 }
 
-const RANK: Record<Role, number> = { viewer: 1, operator: 2, admin: 3 };
-
 /** Requires a valid bearer token; sets `principal`. */
 export function authenticated(deps: ApiDeps): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
@@ -52,7 +51,7 @@ export function siteRole(deps: ApiDeps, minimum: Role): MiddlewareHandler<ApiEnv
     if (!siteId || !/^[0-9a-f-]{36}$/i.test(siteId)) throw notFound('site');
     const role = await deps.auth.roleIn(c.get('principal'), siteId);
     if (!role) throw notFound('site');
-    if (RANK[role] < RANK[minimum]) throw forbidden(`this needs the ${minimum} role in the site; you are ${role}`);
+    if (!roleAtLeast(role, minimum)) throw forbidden(`this needs the ${minimum} role in the site; you are ${role}`);
     c.set('siteId', siteId);
     c.set('role', role);
     await next();
