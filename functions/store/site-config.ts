@@ -295,12 +295,17 @@ async function upsertChecks(tx: Transaction, siteId: string, rows: CheckRow[]): 
   }
   // The ids of every configured check, matched back by identity.
   await tx.unsafe(
+    // Joined on plain equalities (a missing parent as the nil uuid), so every join hashes: a
+    // per-row lookup of the parent made this quadratic, minutes for 100,000 checks.
     `create temporary table applied_check on commit drop as
+     with parent as (
+       select id, kind || '/' || name as key from "check" where site_id = $1 and parent_id is null
+     )
      select ch.id, r.groups, r.locations, r.runs, r.initial_status, r.initial_output
      from jsonb_to_recordset($2::jsonb) as ${CHECK_RECORD}
+     left join parent p on p.key = r.parent_key
      join "check" ch on ch.site_id = $1 and ch.kind = r.kind and ch.name = r.name
-       and ch.parent_id is not distinct from (
-         select p.id from "check" p where p.site_id = $1 and p.parent_id is null and p.kind || '/' || p.name = r.parent_key)`,
+       and coalesce(ch.parent_id, '00000000-0000-0000-0000-000000000000') = coalesce(p.id, '00000000-0000-0000-0000-000000000000')`,
     [siteId, rows as never],
   );
   const removed = await tx`
