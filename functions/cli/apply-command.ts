@@ -1,15 +1,14 @@
 import { parseArgs } from 'node:util';
 import { userInfo } from 'node:os';
 import { formatDiagnostic } from '#core/config/diagnostics.ts';
-import { DEFAULT_PERSISTENT_DATA_DIR, startLocalDatabase } from '#local/embedded-postgres.ts';
-import { connect } from '#store/database.ts';
-import { migrate } from '#store/migrate.ts';
 import { applySiteConfiguration } from '#store/site-config.ts';
+import { withCliDatabase } from './database.ts';
 import { loadFiles } from './vigil.ts';
 
 /**
  * `vigil apply <dir|file...>`: validates, and only when there is no error at all, stores each
- * site's configuration in one transaction. A configuration with any error changes nothing.
+ * site's configuration in one transaction, with its files (`vigil history`, `vigil rollback`).
+ * A configuration with any error changes nothing.
  */
 export async function applyCommand(args: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -29,21 +28,15 @@ export async function applyCommand(args: string[]): Promise<number> {
     return 1;
   }
 
-  const database = await startLocalDatabase(process.env.DATABASE_URL ? {} : { dataDir: values['data-dir'] ?? DEFAULT_PERSISTENT_DATA_DIR });
-  const sql = connect(database.url, { maxConnections: 2 });
-  try {
-    const applied = await migrate(sql, { log: (message) => console.log(message) });
-    if (applied.length > 0) console.log(`migrated the database to version ${applied.at(-1)}`);
+  return withCliDatabase(values['data-dir'], async (sql) => {
     const appliedBy = values.by ?? `${userInfo().username} (cli)`;
     for (const site of loaded.sites) {
       const startedMs = performance.now();
-      const summary = await applySiteConfiguration(sql, site, appliedBy);
+      const summary = await applySiteConfiguration(sql, site, appliedBy, { source: loaded.files.get(site.name) ?? [] });
       const counts = Object.entries(summary.counts).map(([kind, n]) => `${n} ${kind}`).join(', ');
-      console.log(`applied site ${site.name} as change ${summary.changeId}: ${counts}; ${summary.removedChecks} checks removed (${Math.round(performance.now() - startedMs)} ms)`);
+      console.log(`applied site ${site.name} as change ${summary.changeId}: ${counts}; ` +
+        `${summary.writtenChecks} checks written, ${summary.removedChecks} removed (${Math.round(performance.now() - startedMs)} ms)`);
     }
     return 0;
-  } finally {
-    await sql.end();
-    await database.stop();
-  }
+  });
 }

@@ -12,12 +12,20 @@ const USAGE = `usage: vigil <command> [options]
 
 commands:
   validate <dir|file...>          check configuration; prints every problem and the objects found
-  apply <dir|file...> [--by NAME] validate, then store the configuration in the database
-                                  (DATABASE_URL, or the local embedded database in .vigil/)
+  diff <dir|file...>              validate, then show what applying would add, change and remove
+  apply <dir|file...> [--by NAME] validate, then store the configuration in the database, online:
+                                  checks still configured keep their state, history and schedule
+  history [--site NAME] [--limit N]
+                                  the configuration changes applied: who, when, what changed
+  rollback <change> [--dry-run] [--by NAME]
+                                  apply the files of an earlier change again, as a new change
   import-nagios <nagios.cfg> [--out DIR] [--native] [--plugin-path DIR] [--map-path FROM=TO]
                                   convert a Nagios configuration into Vigil site XML; prints what
                                   was converted and what was skipped, with the reason
   help                            this text
+
+diff, apply, history and rollback work on the database at DATABASE_URL, or else on the local
+embedded one in .vigil/ (--data-dir DIR to use another).
 
 Exit codes: 0 valid (warnings allowed), 1 errors in the configuration, 2 usage or system error.`;
 
@@ -25,7 +33,10 @@ type Command = (args: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, Command> = {
   validate,
+  diff: async (args) => (await import('./changes-command.ts')).diffCommand(args),
   apply: async (args) => (await import('./apply-command.ts')).applyCommand(args),
+  history: async (args) => (await import('./changes-command.ts')).historyCommand(args),
+  rollback: async (args) => (await import('./changes-command.ts')).rollbackCommand(args),
   'import-nagios': async (args) => (await import('./import-nagios-command.ts')).importNagiosCommand(args),
   help: async () => {
     console.log(USAGE);

@@ -178,6 +178,24 @@ export async function groupRollup(
  * whose origin changed are written, so re-applying an unchanged configuration rewrites no
  * check_state row.
  */
+/**
+ * What {@link refreshGroupRollup} computes from (the site's groups, their tree and memberships),
+ * as one value: equal before and after an apply, a refresh would change nothing, and an apply
+ * that only touches checks outside groups skips it. A sum of 64-bit hashes per table: cheap
+ * next to the refresh, and unequal for any real change.
+ */
+export async function rollupInputs(sql: Queryable, siteId: string): Promise<string> {
+  const [row] = await sql<{ inputs: string }[]>`
+    select concat_ws(' ',
+      (select count(*) || ':' || coalesce(sum(hashtextextended(check_id::text || group_id::text, 0)), 0)
+         from check_group_member where site_id = ${siteId}),
+      (select count(*) || ':' || coalesce(sum(hashtextextended(group_id::text || parent_id::text, 0)), 0)
+         from group_parent where site_id = ${siteId}),
+      (select count(*) || ':' || coalesce(sum(hashtextextended(id::text, 0)), 0)
+         from check_group where site_id = ${siteId})) as inputs`;
+  return row!.inputs;
+}
+
 export async function refreshGroupRollup(tx: Transaction, siteId: string): Promise<void> {
   // Fresh statistics first: on a site's first apply these tables were filled moments ago in this
   // very transaction, and with stale ones the planner loops where it should hash (measured: 40 s

@@ -1,22 +1,36 @@
-import { refreshGroupRollup } from './group-rollup.ts';
+import { createHash } from 'node:crypto';
+import { refreshGroupRollup, rollupInputs } from './group-rollup.ts';
 import type { Database, Transaction } from './database.ts';
 import type { CheckModel, HostModel, SiteModel } from '#core/config/model.ts';
+import type { ConfigFile } from '#core/config/load.ts';
 import { statusRank } from '#core/status.ts';
 import { parseDurationMs } from '#core/duration.ts';
-import { resolveCheckParameters } from '#core/config/parameters.ts';
+import { checkResolutionInputs, hostResolutionInputs, resolveCheckParameters, siteResolutionInputs } from '#core/config/parameters.ts';
 
 /**
  * Stores a resolved site configuration. One transaction per apply: either the whole new
  * configuration is in place or none of it is. Objects are matched by their natural identity
  * (kind and name, and for a service its host), so a check that is still configured keeps its id,
- * its state and its history; objects no longer configured are removed. Every statement is
- * set-based (rows travel as one JSON parameter), never one round trip per object.
+ * its state, its phase (so its schedule) and its history; objects no longer configured are
+ * removed. Only what differs is written: a check whose digest (`config_hash`, everything stored
+ * for it) is unchanged is not touched, and an unchanged row of any other kind is not rewritten,
+ * so a one-service change to a large site is a small transaction. Every statement is set-based
+ * (rows travel as one JSON parameter), never one round trip per object.
  */
 export interface ApplySummary {
   siteId: string;
   changeId: number;
   counts: Record<string, number>;
+  /** Checks written: those of the hosts and clusters that are new or changed. */
+  writtenChecks: number;
   removedChecks: number;
+}
+
+export interface ApplyOptions {
+  /** The files the configuration was read from, kept with the change so it can be rolled back to. */
+  source?: readonly ConfigFile[];
+  /** The change this one rolls back to. */
+  rollbackOf?: number;
 }
 
 interface RunRow {
@@ -53,7 +67,7 @@ interface CheckRow {
   initial_output: string | null;
 }
 
-export async function applySiteConfiguration(db: Database, site: SiteModel, appliedBy: string): Promise<ApplySummary> {
+export async function applySiteConfiguration(db: Database, site: SiteModel, appliedBy: string, options: ApplyOptions = {}): Promise<ApplySummary> {
   return db.begin(async (tx) => {
     const [siteRow] = await tx<{ id: string }[]>`
       insert into site (name, parameters) values (${site.name}, ${tx.json(site.parameters)})
@@ -62,6 +76,7 @@ export async function applySiteConfiguration(db: Database, site: SiteModel, appl
     const siteId = siteRow!.id;
     // Serialises concurrent applies to one site; readers are not blocked.
     await tx`select pg_advisory_xact_lock(hashtext('vigil.apply:' || ${siteId}))`;
+    const rollupBefore = await rollupInputs(tx, siteId);
 
     await upsertLocations(tx, siteId, site);
     await upsertGroups(tx, siteId, site);
@@ -88,8 +103,8 @@ export async function applySiteConfiguration(db: Database, site: SiteModel, appl
       location_id: `(select l.id from location l where l.site_id = ${'$SITE'} and l.name = r.location)`,
     });
 
-    const rows = checkRows(site);
-    const removedChecks = await upsertChecks(tx, siteId, rows);
+    const containers = plannedContainers(site);
+    const { removed: removedChecks, written: writtenChecks } = await upsertChecks(tx, siteId, site, containers);
     // Removed objects go last: checks first, as they refer to commands and hosts.
     const configured = [
       ['host', site.hosts],
@@ -102,16 +117,43 @@ export async function applySiteConfiguration(db: Database, site: SiteModel, appl
       ['location', site.locations],
     ] as const;
     for (const [table, objects] of configured) {
-      await tx`delete from ${tx(table)} where site_id = ${siteId} and not (name = any(${objects.map((o) => o.name)}))${table === 'command' ? tx` and origin = 'config'` : tx``}`;
+      // An anti-join against the names (hashed), not `<> all(array)`: that compares every row with every name.
+      await tx`
+        delete from ${tx(table)} t where t.site_id = ${siteId}
+          and not exists (select from unnest(${objects.map((o) => o.name)}::text[]) as configured(name) where configured.name = t.name)
+          ${table === 'command' ? tx`and t.origin = 'config'` : tx``}`;
     }
 
-    const counts = { locations: site.locations.length, groups: site.groups.length, hosts: site.hosts.length, checks: rows.length, commands: site.commands.length };
+    if ((await rollupInputs(tx, siteId)) !== rollupBefore) await refreshGroupRollup(tx, siteId);
+
+    const counts = { locations: site.locations.length, groups: site.groups.length, hosts: site.hosts.length, checks: containers.reduce((n, container) => n + container.checks.length, 0), commands: site.commands.length };
     const [change] = await tx<{ id: number }[]>`
-      insert into config_change (site_id, applied_by, summary)
-      values (${siteId}, ${appliedBy}, ${tx.json({ ...counts, removedChecks })})
+      insert into config_change (site_id, applied_by, summary, source, rollback_of)
+      values (${siteId}, ${appliedBy}, ${tx.json({ ...counts, writtenChecks, removedChecks })},
+        ${tx.json(await storeSourceFiles(tx, siteId, options.source ?? []))}, ${options.rollbackOf ?? null})
       returning id`;
-    return { siteId, changeId: change!.id, counts, removedChecks };
+    return { siteId, changeId: change!.id, counts, writtenChecks, removedChecks };
   }) as Promise<ApplySummary>;
+}
+
+/**
+ * Keeps the text of each file not kept already (by digest), and returns the change's file list.
+ * Only digests travel for the files already kept: a one-line edit to one file of a large site
+ * sends that file alone.
+ */
+async function storeSourceFiles(tx: Transaction, siteId: string, files: readonly ConfigFile[]): Promise<{ path: string; digest: string }[]> {
+  const listed = files.map((file) => ({ path: file.path, digest: createHash('sha1').update(file.text).digest('base64'), text: file.text }));
+  if (listed.length === 0) return [];
+  const kept = await tx<{ digest: string }[]>`
+    select digest from config_file where site_id = ${siteId} and digest = any(${listed.map((file) => file.digest)})`;
+  const keptDigests = new Set(kept.map((file) => file.digest));
+  const missing = [...new Map(listed.filter((file) => !keptDigests.has(file.digest)).map((file) => [file.digest, file.text]))];
+  if (missing.length > 0) {
+    await tx`
+      insert into config_file (site_id, digest, text)
+      select ${siteId}, f.digest, f.text from jsonb_to_recordset(${tx.json(missing.map(([digest, text]) => ({ digest, text })))}) as f(digest text, text text)`;
+  }
+  return listed.map(({ path, digest }) => ({ path, digest }));
 }
 
 async function upsertLocations(tx: Transaction, siteId: string, site: SiteModel): Promise<void> {
@@ -125,7 +167,9 @@ async function upsertLocations(tx: Transaction, siteId: string, site: SiteModel)
     from jsonb_to_recordset(${tx.json(rows)}) as r(name text, summary text, description text, region text, parameters jsonb)
     on conflict (site_id, name) do update set
       summary = excluded.summary, description = excluded.description,
-      region = excluded.region, parameters = excluded.parameters`;
+      region = excluded.region, parameters = excluded.parameters
+    where (location.summary, location.description, location.region, location.parameters)
+      is distinct from (excluded.summary, excluded.description, excluded.region, excluded.parameters)`;
   // Parents in a second statement: a parent may be defined after its child.
   await tx`
     update location l set parent_id = p.id
@@ -141,7 +185,9 @@ async function upsertGroups(tx: Transaction, siteId: string, site: SiteModel): P
     select ${siteId}, r.name, r.summary, r.description, coalesce(r.parameters, '{}')
     from jsonb_to_recordset(${tx.json(rows)}) as r(name text, summary text, description text, parameters jsonb)
     on conflict (site_id, name) do update set
-      summary = excluded.summary, description = excluded.description, parameters = excluded.parameters`;
+      summary = excluded.summary, description = excluded.description, parameters = excluded.parameters
+    where (check_group.summary, check_group.description, check_group.parameters)
+      is distinct from (excluded.summary, excluded.description, excluded.parameters)`;
   const edges = site.groups.flatMap((g) => g.parents.map((parent) => ({ child: g.name, parent })));
   await tx`delete from group_parent where site_id = ${siteId}`;
   await tx`
@@ -169,11 +215,14 @@ async function upsertNamed(
   const recordColumns = Object.keys(sample).map((key) => `${key} ${columnType(sample[key], key)}`).join(', ');
   const select = columns.map((c) => (computed[c] ? computed[c]!.replaceAll('$SITE', '$1') : `r.${c}`)).join(', ');
   const updates = columns.map((c) => `${c} = excluded.${c}`).join(', ');
+  const current = columns.map((c) => `${table}.${c}`).join(', ');
+  const proposed = columns.map((c) => `excluded.${c}`).join(', ');
   await tx.unsafe(
     `insert into ${table} (site_id, name, ${columns.join(', ')})
      select $1, r.name, ${select}
      from jsonb_to_recordset($2::jsonb) as r(${recordColumns})
-     on conflict (site_id, name) do update set ${updates}`,
+     on conflict (site_id, name) do update set ${updates}
+     where (${current}) is distinct from (${proposed})`,
     [siteId, rows as never],
   );
 }
@@ -186,48 +235,75 @@ function columnType(value: unknown, key: string): string {
   return 'text';
 }
 
-/** Flattens hosts (with their services and traps) and clusters (with resources) into rows. */
+/** Flattens hosts (with their services and traps) and clusters (with resources) into rows, runs resolved. */
 export function checkRows(site: SiteModel): CheckRow[] {
-  const rows: CheckRow[] = [];
+  return plannedContainers(site).flatMap((container) => container.checks.map((check) => ({ ...check.fields, runs: resolvedRuns(site, check) })));
+}
+
+/**
+ * A host or cluster with everything it contains (services and traps, resources): the unit an
+ * apply compares and writes. Comparing containers instead of checks keeps an unchanged apply to
+ * one digest per host and one stored row per host read back; a changed service costs rewriting
+ * its host's few checks, which keep their ids, states and phases as any upsert does.
+ */
+interface PlannedContainer {
+  /** `host/web-1`: kind and name, as a contained check's `parent_key`. */
+  key: string;
+  /** The container first, then what it contains. */
+  checks: PlannedCheck[];
+  /** Of every check's fields and of everything their runs are resolved from: equal digests, nothing to write. */
+  digest: string;
+}
+
+/** A check as apply stores it, and what its runs are resolved from: an apply resolves them only for what changed. */
+interface PlannedCheck {
+  fields: Omit<CheckRow, 'runs'>;
+  check: CheckModel;
+  /** The host a worker runs it against; undefined for checks no worker runs. */
+  runOn: HostModel | undefined;
+}
+
+export function plannedContainers(site: SiteModel): PlannedContainer[] {
+  // Hashed once, not once per host: it holds every command and location of the site.
+  const siteInputs = createHash('sha1').update(siteResolutionInputs(site)).digest('base64');
+  const containers: PlannedContainer[] = [];
   for (const host of site.hosts) {
+    const key = `host/${host.name}`;
     const hostLocations = host.location ? [host.location] : [];
-    rows.push(checkRow(site, host, null, host, hostLocations));
-    for (const service of host.services) rows.push(checkRow(site, service, `host/${host.name}`, host, hostLocations));
-    // Traps are passive: results come to them, no worker runs them.
-    for (const trap of host.traps) rows.push(checkRow(site, trap, `host/${host.name}`, undefined, hostLocations, host.name));
+    const checks = [
+      plannedCheck(host, null, host, hostLocations, host.name),
+      ...host.services.map((service) => plannedCheck(service, key, host, hostLocations, host.name)),
+      // Traps are passive: results come to them, no worker runs them.
+      ...host.traps.map((trap) => plannedCheck(trap, key, undefined, hostLocations, host.name)),
+    ];
+    const inputs = [hostResolutionInputs(host), checks.map((c) => [c.fields, c.runOn && c.check.command ? checkResolutionInputs(c.check) : null])];
+    containers.push({ key, checks, digest: createHash('sha1').update(siteInputs).update(JSON.stringify(inputs)).digest('base64') });
   }
   // Clusters and resources are worked out from other checks' states, not run.
   for (const cluster of site.clusters) {
-    rows.push(checkRow(site, cluster, null, undefined, []));
-    for (const resource of cluster.resources) rows.push(checkRow(site, resource, `cluster/${cluster.name}`, undefined, []));
+    const key = `cluster/${cluster.name}`;
+    const checks = [
+      plannedCheck(cluster, null, undefined, [], null),
+      ...cluster.resources.map((resource) => plannedCheck(resource, key, undefined, [], null)),
+    ];
+    containers.push({ key, checks, digest: createHash('sha1').update(JSON.stringify(checks.map((c) => c.fields))).digest('base64') });
   }
-  return rows;
+  return containers;
 }
 
 /** A check may run for this long unless its `timeout` parameter says otherwise, and never longer than its interval. */
 const DEFAULT_TIMEOUT_MS = 30_000;
 
-/**
- * One check as a row. `runOn` is the host a worker runs it against (undefined for checks no
- * worker runs); `hostName` the host it belongs to.
- */
-function checkRow(
-  site: SiteModel,
-  check: CheckModel | HostModel,
+/** One check; `hostName` is the host it belongs to. */
+function plannedCheck(
+  check: CheckModel,
   parentKey: string | null,
   runOn: HostModel | undefined,
   defaultLocations: string[],
-  hostName: string | null = runOn?.name ?? null,
-): CheckRow {
+  hostName: string | null,
+): PlannedCheck {
   const locations = check.runFrom?.locations ?? defaultLocations;
-  const runs: RunRow[] = runOn && check.command
-    ? (locations.length > 0 ? locations : [null]).map((location) => {
-        const { values, secretNames } = resolveCheckParameters({ site, check, host: runOn, ...(location ? { location } : {}) });
-        const timeoutMs = (values.timeout && parseDurationMs(values.timeout, 's')) || DEFAULT_TIMEOUT_MS;
-        return { location, parameters: values, secret_names: secretNames, timeout_ms: Math.min(timeoutMs, check.schedule.everyS * 1_000) };
-      })
-    : [];
-  return {
+  const fields: Omit<CheckRow, 'runs'> = {
     kind: check.kind,
     name: check.name,
     parent_key: parentKey,
@@ -235,7 +311,7 @@ function checkRow(
     summary: check.summary ?? null,
     description: check.description ?? null,
     command: check.command?.name ?? null,
-    parameters: { ...check.parameters, ...(check.command?.arguments ?? {}) },
+    parameters: check.command ? { ...check.parameters, ...check.command.arguments } : check.parameters,
     condition: 'condition' in check ? ((check as { condition?: string }).condition ?? null) : null,
     enabled: check.enabled,
     every_s: check.schedule.everyS,
@@ -248,38 +324,68 @@ function checkRow(
     notify: { ...check.notify, notifications: check.notifications ?? null },
     groups: check.groups,
     locations,
-    runs,
     initial_status: statusRank(check.initially?.status ?? 'PENDING'),
     initial_output: check.initially?.output ?? null,
   };
+  return { fields, check, runOn };
 }
 
-const CHECK_RECORD = `r(kind text, name text, parent_key text, host text, summary text, description text,
+/** How a worker runs the check from each of its locations (one run, location null, when it has none). */
+function resolvedRuns(site: SiteModel, { check, runOn, fields }: PlannedCheck): RunRow[] {
+  if (!runOn || !check.command) return [];
+  return (fields.locations.length > 0 ? fields.locations : [null]).map((location) => {
+    const { values, secretNames } = resolveCheckParameters({ site, check, host: runOn, ...(location ? { location } : {}) });
+    const timeoutMs = (values.timeout && parseDurationMs(values.timeout, 's')) || DEFAULT_TIMEOUT_MS;
+    return { location, parameters: values, secret_names: secretNames, timeout_ms: Math.min(timeoutMs, check.schedule.everyS * 1_000) };
+  });
+}
+
+const CHECK_RECORD = `r(kind text, name text, parent_key text, parent_id uuid, host text, summary text, description text,
   command text, parameters jsonb, condition text, enabled boolean, every_s integer,
   changing_every_s integer, retry_every_s integer, time_period text, failed_after smallint,
-  recovers_after smallint, quorum smallint, notify jsonb, groups text[], locations text[],
-  runs jsonb, initial_status smallint, initial_output text)`;
+  recovers_after smallint, quorum smallint, notify jsonb, config_digest text)`;
 
 /**
- * Upserts all checks: containers first (hosts, clusters), then what they contain, whose
- * parent_id needs the container's id. Returns how many checks were removed.
+ * Brings the site's checks in line with the configured containers, writing only the containers
+ * whose digest changed (or that are new), each with everything it contains: upserted (containers
+ * first, as contained checks need their id), with their memberships, locations and runs; checks
+ * of those containers no longer configured, and containers no longer configured, are deleted.
  */
-async function upsertChecks(tx: Transaction, siteId: string, rows: CheckRow[]): Promise<number> {
-  const containers = rows.filter((r) => r.parent_key === null);
-  const contained = rows.filter((r) => r.parent_key !== null);
-  for (const batch of [containers, contained]) {
-    await tx.unsafe(
+async function upsertChecks(tx: Transaction, siteId: string, site: SiteModel, containers: PlannedContainer[]): Promise<{ removed: number; written: number }> {
+  const stored = await tx<{ id: string; key: string; config_digest: string | null }[]>`
+    select id, kind || '/' || name as key, config_digest from "check"
+    where site_id = ${siteId} and parent_id is null and origin = 'config'`;
+  const storedByKey = new Map(stored.map((container) => [container.key, container]));
+  const configured = new Set(containers.map((container) => container.key));
+  const changed = containers.filter((container) => storedByKey.get(container.key)?.config_digest !== container.digest);
+
+  const removedIds = stored.filter((container) => !configured.has(container.key)).map((container) => container.id);
+  const removedChecks = removedIds.length === 0 ? { count: 0 } : await tx`
+    delete from "check" where site_id = ${siteId} and (id = any(${removedIds}::uuid[]) or parent_id = any(${removedIds}::uuid[]))`;
+  let removed = removedChecks.count;
+  if (changed.length === 0) return { removed, written: 0 };
+
+  const containerIds = new Map<string, string>();
+  const written = new Map<string, string>();
+  const digests = new Map(changed.map((container) => [container.key, container.digest]));
+  const rows = changed.flatMap((container) => container.checks.map((check) => ({ ...check.fields, runs: resolvedRuns(site, check) })));
+  for (const batch of [rows.filter((row) => row.parent_key === null), rows.filter((row) => row.parent_key !== null)]) {
+    const records = batch.map(({ runs: _runs, groups: _groups, locations: _locations, ...fields }) => ({
+      ...fields,
+      parent_id: fields.parent_key === null ? null : containerIds.get(fields.parent_key),
+      config_digest: fields.parent_key === null ? digests.get(`${fields.kind}/${fields.name}`) : null,
+    }));
+    const upserted = await tx.unsafe<{ id: string; kind: string; name: string; parent_id: string | null }[]>(
       `insert into "check" (site_id, kind, name, parent_id, host_id, summary, description, command_id,
          parameters, condition, enabled, every_s, changing_every_s, retry_every_s, time_period_id,
-         failed_after, recovers_after, quorum, notify, phase_ms)
-       select $1, r.kind, r.name, parent.id, h.id, r.summary, r.description, c.id,
+         failed_after, recovers_after, quorum, notify, phase_ms, config_digest)
+       select $1, r.kind, r.name, r.parent_id, h.id, r.summary, r.description, c.id,
          coalesce(r.parameters, '{}'), r.condition, r.enabled, r.every_s, r.changing_every_s, r.retry_every_s, tp.id,
          r.failed_after, r.recovers_after, r.quorum, coalesce(r.notify, '{}'),
          -- A stable spread of due times over the interval: the same check keeps its phase.
-         (hashtext($1::text || r.kind || coalesce(r.parent_key, '') || r.name) & 2147483647) % (r.every_s * 1000)
+         (hashtext($1::text || r.kind || coalesce(r.parent_key, '') || r.name) & 2147483647) % (r.every_s * 1000),
+         r.config_digest
        from jsonb_to_recordset($2::jsonb) as ${CHECK_RECORD}
-       left join "check" parent on parent.site_id = $1 and parent.parent_id is null
-         and parent.kind || '/' || parent.name = r.parent_key
        left join host h on h.site_id = $1 and h.name = r.host
        left join command c on c.site_id = $1 and c.name = r.command
        left join time_period tp on tp.site_id = $1 and tp.name = r.time_period
@@ -289,43 +395,50 @@ async function upsertChecks(tx: Transaction, siteId: string, rows: CheckRow[]): 
          enabled = excluded.enabled, every_s = excluded.every_s, changing_every_s = excluded.changing_every_s,
          retry_every_s = excluded.retry_every_s, time_period_id = excluded.time_period_id,
          failed_after = excluded.failed_after, recovers_after = excluded.recovers_after,
-         quorum = excluded.quorum, notify = excluded.notify, phase_ms = excluded.phase_ms`,
-      [siteId, batch as never],
+         quorum = excluded.quorum, notify = excluded.notify, phase_ms = excluded.phase_ms,
+         config_digest = excluded.config_digest
+       returning id, kind, name, parent_id`,
+      [siteId, records as never],
     );
+    const keyOf = new Map([...containerIds].map(([key, id]) => [id, key]));
+    for (const check of upserted) {
+      const key = `${check.kind}/${check.name}`;
+      if (check.parent_id === null) containerIds.set(key, check.id);
+      written.set(`${check.parent_id === null ? '' : keyOf.get(check.parent_id)} ${key}`, check.id);
+    }
   }
-  // The ids of every configured check, matched back by identity.
+
+  // What hangs off each written check is written again whole: memberships, locations, runs.
   await tx.unsafe(
-    // Joined on plain equalities (a missing parent as the nil uuid), so every join hashes: a
-    // per-row lookup of the parent made this quadratic, minutes for 100,000 checks.
     `create temporary table applied_check on commit drop as
-     with parent as (
-       select id, kind || '/' || name as key from "check" where site_id = $1 and parent_id is null
-     )
-     select ch.id, r.groups, r.locations, r.runs, r.initial_status, r.initial_output
-     from jsonb_to_recordset($2::jsonb) as ${CHECK_RECORD}
-     left join parent p on p.key = r.parent_key
-     join "check" ch on ch.site_id = $1 and ch.kind = r.kind and ch.name = r.name
-       and coalesce(ch.parent_id, '00000000-0000-0000-0000-000000000000') = coalesce(p.id, '00000000-0000-0000-0000-000000000000')`,
-    [siteId, rows as never],
+     select * from jsonb_to_recordset($1::jsonb)
+       as a(id uuid, groups text[], locations text[], runs jsonb, initial_status smallint, initial_output text)`,
+    [rows.map((row) => ({
+      id: written.get(`${row.parent_key ?? ''} ${row.kind}/${row.name}`), groups: row.groups, locations: row.locations,
+      runs: row.runs, initial_status: row.initial_status, initial_output: row.initial_output,
+    })) as never],
   );
-  const removed = await tx`
-    delete from "check" ch where ch.site_id = ${siteId} and ch.origin = 'config'
-      and not exists (select 1 from applied_check a where a.id = ch.id)`;
-  await tx`delete from check_group_member where site_id = ${siteId}`;
+  // Checks the changed containers no longer contain.
+  const dropped = await tx`
+    delete from "check" c where c.site_id = ${siteId} and c.parent_id = any(${[...containerIds.values()]}::uuid[])
+      and not exists (select from applied_check a where a.id = c.id)`;
+  removed += dropped.count;
+  const ids = tx`select id from applied_check`;
+  await tx`delete from check_group_member where site_id = ${siteId} and check_id in (${ids})`;
   await tx`
     insert into check_group_member (site_id, check_id, group_id)
     select ${siteId}, a.id, g.id from applied_check a
     cross join lateral unnest(a.groups) as member(name)
     join check_group g on g.site_id = ${siteId} and g.name = member.name
     on conflict do nothing`;
-  await tx`delete from check_location where site_id = ${siteId}`;
+  await tx`delete from check_location where site_id = ${siteId} and check_id in (${ids})`;
   await tx`
     insert into check_location (site_id, check_id, location_id)
     select ${siteId}, a.id, l.id from applied_check a
     cross join lateral unnest(a.locations) as at(name)
     join location l on l.site_id = ${siteId} and l.name = at.name
     on conflict do nothing`;
-  await tx`delete from check_run r using "check" c where r.site_id = ${siteId} and c.id = r.check_id and c.origin = 'config'`;
+  await tx`delete from check_run where site_id = ${siteId} and check_id in (${ids})`;
   await tx`
     insert into check_run (site_id, check_id, location_id, parameters, secret_names, timeout_ms)
     select ${siteId}, a.id, l.id, run.parameters, run.secret_names, run.timeout_ms
@@ -338,6 +451,5 @@ async function upsertChecks(tx: Transaction, siteId: string, rows: CheckRow[]): 
     insert into check_state (check_id, site_id, status, hard_status, output)
     select a.id, ${siteId}, a.initial_status, a.initial_status, a.initial_output from applied_check a
     on conflict (check_id) do nothing`;
-  await refreshGroupRollup(tx, siteId);
-  return removed.count;
+  return { removed, written: rows.length };
 }

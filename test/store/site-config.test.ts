@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { loadConfiguration } from '#core/config/load.ts';
 import { applySiteConfiguration } from '#store/site-config.ts';
 import { loadXml, onlySite } from '../helpers/config.ts';
 import { withTestDatabase } from '../helpers/database.ts';
@@ -117,4 +118,108 @@ test('a failing apply changes nothing', async () => {
   broken.hosts[0]!.schedule.everyS = 0; // violates check (every_s > 0) in the database
   await assert.rejects(applySiteConfiguration(sql, broken, 'test'));
   assert.deepEqual(await checksOf('acme'), before);
+});
+
+/** Each check's id and the transaction that last wrote its row (xmin), by `host` or `host/service`. */
+async function rowVersions(siteName: string): Promise<Map<string, { id: string; xmin: string }>> {
+  const rows = await sql<{ key: string; id: string; xmin: string }[]>`
+    select coalesce(p.name || '/', '') || ch.name as key, ch.id, ch.xmin::text as xmin
+    from "check" ch join site s on s.id = ch.site_id left join "check" p on p.id = ch.parent_id
+    where s.name = ${siteName}`;
+  return new Map(rows.map((row) => [row.key, { id: row.id, xmin: row.xmin }]));
+}
+
+function rewritten(before: Map<string, { xmin: string }>, after: Map<string, { xmin: string }>): string[] {
+  return [...after].filter(([key, row]) => before.get(key)?.xmin !== row.xmin).map(([key]) => key).sort();
+}
+
+test('an apply writes only the hosts that changed, each with what it contains; the rest is not touched', async () => {
+  const hosts = (port: string, extra = '') => site(`
+    <host name="h1" extends="web-template" address="10.0.0.1"/>
+    <host name="h2" extends="web-template" address="10.0.0.2">
+      <service name="http" extends="svc"><check-command command="http"><parameter name="port">${port}</parameter></check-command></service>
+      ${extra}
+    </host>
+    <host name="h3" extends="web-template" address="10.0.0.3"/>`, 'incremental');
+  const first = await applySiteConfiguration(sql, hosts('8080'), 'test');
+  assert.deepEqual([first.writtenChecks, first.removedChecks], [9, 0]);
+  const v1 = await rowVersions('incremental');
+
+  const same = await applySiteConfiguration(sql, hosts('8080'), 'test');
+  assert.deepEqual([same.writtenChecks, same.removedChecks], [0, 0], 'nothing changed, nothing written');
+  assert.deepEqual(rewritten(v1, await rowVersions('incremental')), []);
+
+  const changed = await applySiteConfiguration(sql, hosts('9090'), 'test');
+  assert.deepEqual([changed.writtenChecks, changed.removedChecks], [3, 0]);
+  const v2 = await rowVersions('incremental');
+  assert.deepEqual(rewritten(v1, v2), ['h2', 'h2/http', 'h2/https'], "only h2's checks were written");
+  assert.deepEqual([...v2].map(([key, row]) => [key, row.id]), [...v1].map(([key, row]) => [key, row.id]), 'every check kept its id');
+  const [run] = await sql`
+    select r.parameters from check_run r join "check" ch on ch.id = r.check_id join "check" h on h.id = ch.parent_id
+    where h.name = 'h2' and ch.name = 'http'`;
+  assert.equal(run!.parameters.port, '9090');
+
+  const added = await applySiteConfiguration(sql, hosts('9090', `<service name="ping" extends="svc"><check-command command="ping"/></service>`), 'test');
+  assert.deepEqual([added.writtenChecks, added.removedChecks], [4, 0]);
+  const removed = await applySiteConfiguration(sql, hosts('9090'), 'test');
+  assert.deepEqual([removed.writtenChecks, removed.removedChecks], [3, 1], 'the service that went is deleted, its host rewritten');
+  assert.ok(!(await rowVersions('incremental')).has('h2/ping'));
+});
+
+test('a change to anything runs are resolved from rewrites the runs: host, location, site, command, credential', async () => {
+  const base = { address: '10.0.0.1', region: 'r1', siteParameter: 's1', port: '161', password: 'p1' };
+  const configuration = (values: typeof base) => {
+    const loaded = loadXml({ 'site.xml': `
+      <parameter name="site-tag">${values.siteParameter}</parameter>
+      <location name="dc"><parameter name="region-tag">${values.region}</parameter></location>
+      <credential name="snmp"><username>monitor</username><password>${values.password}</password></credential>
+      <command name="probe" engine="nagios"><parameter name="port">${values.port}</parameter>
+        <parameter name="command_line">probe #{host.address} #{region-tag} #{site-tag} #{port} #{resolve_credentials('snmp').password}</parameter></command>
+      <host name="router" address="${values.address}" location="dc"><service name="probe"><check-command command="probe"/></service></host>` }, 'inputs');
+    assert.equal(loaded.diagnostics.errorCount, 0, loaded.diagnostics.items.map((d) => d.message).join('\n'));
+    return onlySite(loaded);
+  };
+  const commandLine = async () => {
+    const [run] = await sql<{ line: string }[]>`
+      select r.parameters->>'command_line' as line from check_run r join "check" ch on ch.id = r.check_id
+      join site s on s.id = ch.site_id where s.name = 'inputs' and ch.name = 'probe' and ch.kind = 'service'`;
+    return run!.line;
+  };
+  await applySiteConfiguration(sql, configuration(base), 'test');
+  assert.equal(await commandLine(), 'probe 10.0.0.1 r1 s1 161 p1');
+  const changes: [Partial<typeof base>, string][] = [
+    [{ address: '10.0.0.2' }, 'probe 10.0.0.2 r1 s1 161 p1'],
+    [{ region: 'r2' }, 'probe 10.0.0.1 r2 s1 161 p1'],
+    [{ siteParameter: 's2' }, 'probe 10.0.0.1 r1 s2 161 p1'],
+    [{ port: '1161' }, 'probe 10.0.0.1 r1 s1 1161 p1'],
+    [{ password: 'p2' }, 'probe 10.0.0.1 r1 s1 161 p2'],
+  ];
+  for (const [change, expected] of changes) {
+    const summary = await applySiteConfiguration(sql, configuration({ ...base, ...change }), 'test');
+    assert.equal(await commandLine(), expected, JSON.stringify(change));
+    assert.ok(summary.writtenChecks > 0);
+    await applySiteConfiguration(sql, configuration(base), 'test');
+  }
+});
+
+test('every apply keeps its files, each distinct text once', async () => {
+  const files = (port: string) => [
+    { path: 'hosts.xml', text: `<bergamot site="kept"><host name="a" address="10.0.0.1"><service name="http"><check-command command="http"/></service></host></bergamot>` },
+    { path: 'commands.xml', text: `<bergamot site="kept"><command name="http" engine="http"><parameter name="port">${port}</parameter></command></bergamot>` },
+  ];
+  const apply = async (port: string) => {
+    const source = files(port);
+    const loaded = loadConfiguration(source);
+    assert.equal(loaded.diagnostics.errorCount, 0);
+    return applySiteConfiguration(sql, onlySite(loaded), 'test', { source: loaded.files.get('kept')! });
+  };
+  const first = await apply('80');
+  await apply('8080');
+  const third = await apply('80');
+  const kept = await sql<{ n: number }[]>`select count(*)::int as n from config_file f join site s on s.id = f.site_id where s.name = 'kept'`;
+  assert.equal(kept[0]!.n, 3, 'hosts.xml once, commands.xml twice (two texts), though applied three times');
+  const [change] = await sql<{ source: { path: string; digest: string }[] }[]>`select source from config_change where id = ${third.changeId}`;
+  const [original] = await sql<{ source: { path: string; digest: string }[] }[]>`select source from config_change where id = ${first.changeId}`;
+  assert.deepEqual(change!.source.map((file) => file.path), ['hosts.xml', 'commands.xml']);
+  assert.deepEqual(change!.source, original!.source, 'the same texts, the same digests');
 });

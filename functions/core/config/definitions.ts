@@ -59,6 +59,8 @@ export interface SiteParameter extends ParameterDefinition {
 }
 
 export interface ReadResult {
+  /** The site the file names (`<bergamot site="...">`); undefined when its root is not `<bergamot>`. */
+  site: string | undefined;
   definitions: Definition[];
   siteParameters: SiteParameter[];
 }
@@ -73,13 +75,13 @@ const SCHEDULE_DEFAULT_UNIT: DurationUnit = 'm';
 
 /** Reads the definitions of one parsed file. */
 export function readDefinitions(root: XmlElement, diagnostics: Diagnostics): ReadResult {
-  const result: ReadResult = { definitions: [], siteParameters: [] };
   if (root.name !== 'bergamot') {
     diagnostics.error(root.at, `the root element must be <bergamot site="...">, found <${root.name}>`);
-    return result;
+    return { site: undefined, definitions: [], siteParameters: [] };
   }
   checkElement(root, diagnostics);
   const site = root.attributes.get('site')?.value ?? '';
+  const result: ReadResult = { site, definitions: [], siteParameters: [] };
   for (const child of root.children) {
     if (child.name === 'parameter') {
       const parameter = readParameter(child, diagnostics);

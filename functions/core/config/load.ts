@@ -13,6 +13,8 @@ export interface ConfigFile {
 export interface LoadedConfiguration {
   sites: SiteModel[];
   diagnostics: Diagnostics;
+  /** The files of each site, by site name: what an apply keeps with the change, to roll back to. */
+  files: Map<string, ConfigFile[]>;
 }
 
 /**
@@ -23,12 +25,17 @@ export function loadConfiguration(files: readonly ConfigFile[]): LoadedConfigura
   const diagnostics = new Diagnostics();
   const definitions: Definition[] = [];
   const siteParameters: SiteParameter[] = [];
+  const filesBySite = new Map<string, ConfigFile[]>();
   for (const file of files) {
     const root = parseXmlDocument(file.path, file.text, diagnostics);
     if (!root) continue;
     const read = readDefinitions(root, diagnostics);
     definitions.push(...read.definitions);
     siteParameters.push(...read.siteParameters);
+    if (read.site === undefined) continue;
+    const siteFiles = filesBySite.get(read.site);
+    if (siteFiles) siteFiles.push(file);
+    else filesBySite.set(read.site, [file]);
   }
-  return { sites: resolveSites(definitions, siteParameters, diagnostics), diagnostics };
+  return { sites: resolveSites(definitions, siteParameters, diagnostics), diagnostics, files: filesBySite };
 }

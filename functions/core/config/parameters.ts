@@ -37,17 +37,63 @@ const SECRET_NAME = /pass(word)?|secret|token|community|private[-_]?key/i;
 /** Deep enough for any real chain of parameters that refer to parameters; stops cycles. */
 const MAX_REFERENCE_DEPTH = 16;
 
+/**
+ * Parsed templates by text, shared by every resolution: a site's 50,000 checks use a few hundred
+ * distinct parameter texts, and parsing each once instead of once per check is most of what
+ * resolving them costs. Bounded, as texts come from whatever configuration a process reads.
+ */
+const parsedTemplates = new Map<string, Template | null>();
+const MAX_PARSED_TEMPLATES = 10_000;
+
+function parsedTemplate(raw: string): Template | null {
+  let template = parsedTemplates.get(raw);
+  if (template === undefined) {
+    try {
+      template = parseTemplate(raw);
+    } catch {
+      template = null; // validation reported it; at check time a bad expression renders empty
+    }
+    if (parsedTemplates.size >= MAX_PARSED_TEMPLATES) parsedTemplates.clear();
+    parsedTemplates.set(raw, template);
+  }
+  return template;
+}
+
 export function resolveCheckParameters(context: CheckContext): ResolvedParameters {
   return new ParameterResolver(context).resolveAll();
 }
 
-class ParameterResolver {
+/**
+ * What resolving a check's parameters reads, split by owner: the site's part (as text, `at` left
+ * out: where an object is written is not what it means), the host's and the check's (as values
+ * to serialise with others). Equal inputs, equal resolution; so an apply resolves again only the
+ * checks whose inputs changed, and a caller resolving many checks serialises the site once.
+ * Whatever the resolver comes to read must be added here, or an apply would keep stale
+ * parameters: test/store/site-config.test.ts changes each input and looks at the stored runs.
+ */
+export function siteResolutionInputs(site: SiteModel): string {
+  return JSON.stringify([site.name, site.parameters, site.locations, site.credentials, site.commands], withoutPositions);
+}
+
+export function hostResolutionInputs(host: HostModel): unknown[] {
+  return [host.name, host.address ?? null, host.summary ?? null, host.location ?? null, host.parameters];
+}
+
+export function checkResolutionInputs(check: CheckModel): unknown[] {
+  return [check.name, check.summary ?? null, check.parameters, check.command ?? null];
+}
+
+function withoutPositions(key: string, value: unknown): unknown {
+  return key === 'at' ? undefined : value;
+}
+
+/** Resolves one check's parameters; it is also the scope its templates are evaluated in. */
+class ParameterResolver implements ExpressionScope {
   private readonly command: CommandModel | undefined;
   private readonly locations: LocationModel[];
   /** Most specific first. */
   private readonly layers: Record<string, string>[];
   private readonly cache = new Map<string, { value: string; secret: boolean }>();
-  private readonly templates = new Map<string, Template | null>();
   private depth = 0;
   private secretTouched = false;
 
@@ -116,42 +162,30 @@ class ParameterResolver {
 
   private render(raw: string): string {
     if (!hasExpression(raw)) return raw;
-    let template = this.templates.get(raw);
-    if (template === undefined) {
-      try {
-        template = parseTemplate(raw);
-      } catch {
-        template = null; // validation reported it; at check time a bad expression renders empty
-      }
-      this.templates.set(raw, template);
-    }
-    return template ? renderTemplate(template, this.scope) : '';
+    const template = parsedTemplate(raw);
+    return template ? renderTemplate(template, this) : '';
   }
 
-  private readonly scope: ExpressionScope = {
-    name: (name) => this.name(name),
-    credentials: (name) => this.credentials(name),
-    onSecret: () => {
-      this.secretTouched = true;
-    },
-  };
+  onSecret(): void {
+    this.secretTouched = true;
+  }
 
-  private name(name: string): ExpressionValue | undefined {
+  name(name: string): ExpressionValue | undefined {
     const { site, check, host } = this.context;
     switch (name) {
       case 'host':
-        return host ? hostObject(host, site, this.locationsOf(host)) : null;
+        return host ? new HostObject(host, site, this.locationsOf(host)) : null;
       case 'site':
       case 'global':
-        return siteObject(site);
+        return new SiteObject(site);
       case 'location':
-        return this.locations[0] ? locationObject(this.locations) : null;
+        return this.locations[0] ? new LocationObject(this.locations) : null;
       case 'check':
       case 'service':
       case 'trap':
       case 'resource':
       case 'cluster':
-        return checkObject(check);
+        return new CheckObject(check);
       default: {
         const inside = this.evaluating.get(name);
         const resolved = this.parameter(name, inside === undefined ? 0 : inside + 1);
@@ -165,10 +199,10 @@ class ParameterResolver {
     return host.location === (this.context.location ?? host.location) ? this.locations : locationChain(this.context.site, host.location);
   }
 
-  private credentials(name: string): ExpressionValue {
+  credentials(name: string): ExpressionValue {
     const { credentials } = this.context.site;
     const credential = credentials.find((c) => c.name === name) ?? credentials.find((c) => c.name === `default_${name}`);
-    return credential ? credentialObject(credential, () => (this.secretTouched = true)) : null;
+    return credential ? new CredentialObject(credential, this) : null;
   }
 }
 
@@ -184,88 +218,153 @@ export function locationChain(site: SiteModel, name: string | undefined): Locati
   return chain;
 }
 
-function object(properties: (name: string) => ExpressionValue, methods: Record<string, (args: ExpressionValue[]) => ExpressionValue> = {}, text = ''): ExpressionObject {
-  return {
-    isExpressionObject: true,
-    get: (property) => properties(property),
-    call: (method, args) => methods[method]?.(args) ?? null,
-    toString: () => text,
-  } as ExpressionObject;
+/**
+ * The objects templates see (`host`, `site`, `location`, the check, a credential). Classes, not
+ * closures: a large site evaluates them hundreds of thousands of times on every apply.
+ */
+abstract class ScopeObject implements ExpressionObject {
+  readonly isExpressionObject = true as const;
+  abstract get(property: string): ExpressionValue;
+  /** Parameters `getParameter('x')` looks in, most specific first. */
+  protected abstract parameterLayers(): Record<string, string>[];
+  protected abstract text(): string;
+
+  call(method: string, args: ExpressionValue[]): ExpressionValue {
+    if (method !== 'getParameter') return null;
+    return parameterIn(this.parameterLayers(), toText(args[0] ?? null));
+  }
+
+  toString(): string {
+    return this.text();
+  }
 }
 
-function parameterGetter(...layers: Record<string, string>[]) {
-  return (args: ExpressionValue[]): ExpressionValue => {
-    const name = toText(args[0] ?? null);
-    const layer = layers.find((l) => Object.hasOwn(l, name));
-    return layer ? (layer[name] ?? null) : null;
-  };
+function parameterIn(layers: Record<string, string>[], name: string): ExpressionValue {
+  const layer = layers.find((l) => Object.hasOwn(l, name));
+  return layer ? (layer[name] ?? null) : null;
 }
 
-function hostObject(host: HostModel, site: SiteModel, locations: LocationModel[]): ExpressionObject {
-  return object(
-    (property) => {
-      switch (property) {
-        case 'name':
-          return host.name;
-        case 'address':
-          return host.address ?? null;
-        case 'id':
-          return host.name;
-        case 'summary':
-          return host.summary ?? null;
-        case 'location':
-          return locations[0] ? locationObject(locations) : null;
-        case 'site':
-          return siteObject(site);
-        default:
-          return host.parameters[property] ?? null;
-      }
-    },
-    { getParameter: parameterGetter(host.parameters) },
-    host.name,
-  );
+class HostObject extends ScopeObject {
+  constructor(private readonly host: HostModel, private readonly site: SiteModel, private readonly locations: LocationModel[]) {
+    super();
+  }
+
+  get(property: string): ExpressionValue {
+    const { host } = this;
+    switch (property) {
+      case 'name':
+      case 'id':
+        return host.name;
+      case 'address':
+        return host.address ?? null;
+      case 'summary':
+        return host.summary ?? null;
+      case 'location':
+        return this.locations[0] ? new LocationObject(this.locations) : null;
+      case 'site':
+        return new SiteObject(this.site);
+      default:
+        return host.parameters[property] ?? null;
+    }
+  }
+
+  protected parameterLayers() {
+    return [this.host.parameters];
+  }
+
+  protected text() {
+    return this.host.name;
+  }
 }
 
-function locationObject(chain: LocationModel[]): ExpressionObject {
-  const [nearest] = chain;
-  return object(
-    (property) => (property === 'name' ? nearest!.name : property === 'region' ? (nearest!.region ?? null) : (parameterGetter(...chain.map((l) => l.parameters))([property]))),
-    { getParameter: parameterGetter(...chain.map((l) => l.parameters)) },
-    nearest!.name,
-  );
+class LocationObject extends ScopeObject {
+  /** `chain`: the location and its parents, nearest first; never empty. */
+  constructor(private readonly chain: LocationModel[]) {
+    super();
+  }
+
+  get(property: string): ExpressionValue {
+    const nearest = this.chain[0]!;
+    if (property === 'name') return nearest.name;
+    if (property === 'region') return nearest.region ?? null;
+    return parameterIn(this.parameterLayers(), property);
+  }
+
+  protected parameterLayers() {
+    return this.chain.map((l) => l.parameters);
+  }
+
+  protected text() {
+    return this.chain[0]!.name;
+  }
 }
 
-function siteObject(site: SiteModel): ExpressionObject {
-  return object(
-    (property) => (property === 'name' ? site.name : (site.parameters[property] ?? null)),
-    { getParameter: parameterGetter(site.parameters) },
-    site.name,
-  );
+class SiteObject extends ScopeObject {
+  constructor(private readonly site: SiteModel) {
+    super();
+  }
+
+  get(property: string): ExpressionValue {
+    return property === 'name' ? this.site.name : (this.site.parameters[property] ?? null);
+  }
+
+  protected parameterLayers() {
+    return [this.site.parameters];
+  }
+
+  protected text() {
+    return this.site.name;
+  }
 }
 
-function checkObject(check: CheckModel): ExpressionObject {
-  return object(
-    (property) => (property === 'name' ? check.name : property === 'summary' ? (check.summary ?? null) : (check.parameters[property] ?? null)),
-    { getParameter: parameterGetter(check.parameters) },
-    check.name,
-  );
+class CheckObject extends ScopeObject {
+  constructor(private readonly check: CheckModel) {
+    super();
+  }
+
+  get(property: string): ExpressionValue {
+    const { check } = this;
+    return property === 'name' ? check.name : property === 'summary' ? (check.summary ?? null) : (check.parameters[property] ?? null);
+  }
+
+  protected parameterLayers() {
+    return [this.check.parameters];
+  }
+
+  protected text() {
+    return this.check.name;
+  }
 }
 
-function credentialObject(credential: CredentialModel, onSecret: () => void): ExpressionObject {
-  return object((property) => {
+/** A credential: reading its password or key secret marks the value being built as secret. */
+class CredentialObject extends ScopeObject {
+  constructor(private readonly credential: CredentialModel, private readonly scope: ExpressionScope) {
+    super();
+  }
+
+  get(property: string): ExpressionValue {
+    const { credential } = this;
     switch (property) {
       case 'username':
         return credential.username ?? null;
       case 'password':
-        onSecret();
+        this.scope.onSecret?.();
         return credential.password ?? null;
       case 'keyId':
         return credential.keyId ?? null;
       case 'keySecret':
-        onSecret();
+        this.scope.onSecret?.();
         return credential.keySecret ?? null;
       default:
         return null;
     }
-  });
+  }
+
+  protected parameterLayers() {
+    return [];
+  }
+
+  protected text() {
+    return '';
+  }
 }
