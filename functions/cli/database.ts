@@ -11,7 +11,7 @@ export async function withCliDatabase<T>(dataDir: string | undefined, body: (sql
   const database = await startLocalDatabase(process.env.DATABASE_URL ? {} : { dataDir: dataDir ?? DEFAULT_PERSISTENT_DATA_DIR });
   const sql = connect(database.url, { maxConnections: 2 });
   try {
-    const applied = await migrate(sql, { log: (message) => console.log(message) });
+    const applied = await migrate(sql);
     if (applied.length > 0) console.log(`migrated the database to version ${applied.at(-1)}`);
     return await body(sql);
   } finally {

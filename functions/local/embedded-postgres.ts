@@ -108,7 +108,6 @@ async function startCluster(dataDir: string, persistent: boolean, fixedPort: num
   const remember = (message: unknown): void => {
     logTail.push(...String(message instanceof Error ? message.message : message).trimEnd().split('\n'));
     logTail.splice(0, Math.max(0, logTail.length - LOG_TAIL_LINES));
-    if (process.env.DEBUG_PG_LOG) process.stderr.write(`[pg] ${String(message)}\n`);
   };
 
   const initialised = existsSync(join(dataDir, 'PG_VERSION'));

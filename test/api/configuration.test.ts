@@ -112,3 +112,71 @@ describe('configuration upload', () => {
     assert.equal(huge.status, 413);
   });
 });
+
+describe('configuration history and rollback', () => {
+  const changes = (siteId = shop!.id, query = '', as: 'admin' | 'operator' = 'admin') =>
+    api.call('GET', `/sites/${siteId}/configuration/changes${query}`, { as });
+  const rollback = (changeId: number, mode: string, siteId = shop!.id) =>
+    api.call('POST', `/sites/${siteId}/configuration/changes/${changeId}/rollback?mode=${mode}`, { as: 'admin' });
+
+  test('every apply is listed newest first with who applied it, what it wrote and its files; pages by cursor', async () => {
+    const listed = await changes();
+    assert.equal(listed.status, 200);
+    const [latest, previous] = listed.body.items;
+    assert.deepEqual([latest.appliedBy, latest.rollbackOf, latest.files.map((f: any) => f.path)], ['admin@example.com', null, ['commands.xml', 'hosts.xml']]);
+    assert.deepEqual([latest.summary.checks, latest.summary.writtenChecks, latest.summary.removedChecks], [2, 2, 1]);
+    assert.ok(latest.id > previous.id && Date.parse(latest.appliedAt) >= Date.parse(previous.appliedAt));
+    assert.equal(latest.files[0].digest, previous.files[0].digest, 'commands.xml did not change between the two');
+    assert.notEqual(latest.files[1].digest, previous.files[1].digest);
+
+    const page = await changes(shop!.id, '?limit=1');
+    assert.deepEqual(page.body.items.map((c: any) => c.id), [latest.id]);
+    const rest = await changes(shop!.id, `?limit=1&cursor=${page.body.nextCursor}`);
+    assert.deepEqual(rest.body.items.map((c: any) => c.id), [previous.id]);
+
+    const one = await api.call('GET', `/sites/${shop!.id}/configuration/changes/${previous.id}`, { as: 'admin' });
+    assert.deepEqual(one.body, previous);
+    assert.equal((await changes(shop!.id, '', 'operator')).status, 403);
+  });
+
+  test('rolling back: diff shows what it changes; apply restores the earlier configuration as a new change, states kept', async () => {
+    const [, original] = (await changes()).body.items;
+    const diff = await rollback(original.id, 'diff');
+    assert.equal(diff.status, 200);
+    assert.deepEqual(diff.body.diff, {
+      added: [{ kind: 'service', name: 'ssh', host: 'web-1' }],
+      changed: [{ kind: 'service', name: 'http', host: 'web-1', fields: ['schedule'] }],
+      removed: [],
+    });
+    assert.deepEqual(await checkNames(shop!.id), ['http', 'web-1'], 'a diff changes nothing');
+
+    const applied = await rollback(original.id, 'apply');
+    assert.equal(applied.status, 200);
+    assert.deepEqual(await checkNames(shop!.id), ['http', 'ssh', 'web-1']);
+    const [http] = await sql`select c.every_s, s.status from "check" c join check_state s on s.check_id = c.id where c.site_id = ${shop!.id} and c.name = 'http'`;
+    assert.deepEqual([http!.every_s, http!.status], [300, 4], 'back to every 5 minutes, still CRITICAL');
+    const [latest] = (await changes()).body.items;
+    assert.deepEqual([latest.id, latest.rollbackOf, latest.files], [applied.body.applied.changeId, original.id, original.files]);
+  });
+
+  test("a change of another site is not found; one without kept files cannot be rolled back to; files that no longer validate change nothing", async () => {
+    const [mine] = (await changes()).body.items;
+    assert.equal((await rollback(mine.id, 'apply', other!.id)).status, 404);
+    assert.equal((await api.call('GET', `/sites/${other!.id}/configuration/changes/${mine.id}`, { as: 'admin' })).status, 404);
+    assert.equal((await rollback(999_999, 'diff')).status, 404);
+
+    const [legacy] = await sql<{ id: number }[]>`insert into config_change (site_id, applied_by) values (${shop!.id}, 'before 010') returning id`;
+    const refused = await rollback(legacy!.id, 'apply');
+    assert.deepEqual([refused.status, refused.body.error.code], [409, 'no_files']);
+
+    const broken = '<bergamot site="shop">\n  <host name="web-1" address="10.0.0.1"><service name="x"><check-command command="gone"/></service></host>\n</bergamot>';
+    await sql`insert into config_file (site_id, digest, text) values (${shop!.id}, 'broken', ${broken})`;
+    const [stale] = await sql<{ id: number }[]>`
+      insert into config_change (site_id, applied_by, source) values (${shop!.id}, 'test', ${sql.json([{ path: 'hosts.xml', digest: 'broken' }])}) returning id`;
+    const before = await checkNames(shop!.id);
+    const invalid = await rollback(stale!.id, 'apply');
+    assert.equal(invalid.status, 422);
+    assert.deepEqual(invalid.body.diagnostics.map((d: any) => `${d.file}:${d.line}`), ['hosts.xml:2']);
+    assert.deepEqual(await checkNames(shop!.id), before);
+  });
+});

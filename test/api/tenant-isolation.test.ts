@@ -38,7 +38,9 @@ const siteXml = (word: string) => `
 
 async function seedSite(word: string, token: string) {
   const site = await api.createSite(token, word);
-  await applySiteConfiguration(sql, onlySite(loadXml({ 'site.xml': siteXml(word) }, word)), 'test');
+  const loaded = loadXml({ 'site.xml': siteXml(word) }, word);
+  // With its files, so that the configuration history has a change to aim at and roll back to.
+  await applySiteConfiguration(sql, onlySite(loaded), 'test', { source: loaded.files.get(word)! });
   const [check] = await sql<{ id: string }[]>`select id from "check" where site_id = ${site.id} and kind = 'service'`;
   const [group] = await sql<{ id: string }[]>`select id from check_group where site_id = ${site.id} and name = ${`${word}-web`}`;
   await sql`

@@ -7,34 +7,17 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { main } from '#cli/vigil.ts';
 import { loadConfiguration } from '#core/config/load.ts';
 import { applySiteConfiguration } from '#store/site-config.ts';
 import { readConfigFiles } from '#cli/config-files.ts';
 import { importNagios } from '../../functions/nagios/import.ts';
 import { requireCorpus } from '../helpers/config.ts';
+import { vigil } from '../helpers/cli.ts';
 import { withTestDatabase } from '../helpers/database.ts';
 import { FIXTURES } from './checks.ts';
 
 const SAMPLE = requireCorpus('nagios-sample-config');
 const { sql } = await withTestDatabase();
-
-/** Runs the CLI in this process and returns what it printed. */
-async function vigil(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = console.log;
-  const error = console.error;
-  console.log = (...parts: unknown[]) => void out.push(parts.join(' '));
-  console.error = (...parts: unknown[]) => void err.push(parts.join(' '));
-  try {
-    const code = await main(args);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
-}
 
 test("the sample configuration: every object is converted or skipped with a reason, the XML validates and applies", async () => {
   const out = mkdtempSync(join(tmpdir(), 'vigil-import-'));

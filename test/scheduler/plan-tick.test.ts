@@ -72,6 +72,26 @@ test('windows tile: consecutive windows plan every due time once', async () => {
   assert.deepEqual(due, expected);
 });
 
+test('an apply between two windows misses no due time and doubles none, for the checks it changes as for the rest', async () => {
+  const { sql } = await withTestDatabase();
+  const { checks } = await applySite(sql, WEB);
+  const plan = async (fromMs: number, toMs: number) => (await planTick(sql, { fromMs, toMs, homeRegion: HOME })).jobs
+    .map(({ job }) => `${job.checkId} ${job.dueAtMs}`);
+  const uninterrupted = await plan(T, T + minutes(2));
+
+  const before = await plan(T, T + seconds(45));
+  // A service added to another host, and a parameter of `minute` changed: its host is rewritten.
+  await applySite(sql, WEB.replace('<host name="web" address="10.0.0.1">', `
+    <host name="db" address="10.0.0.9"><service name="ten"><schedule every="10s"/><check-command command="http"/></service></host>
+    <host name="web" address="10.0.0.1">`).replace('<service name="minute">', '<service name="minute"><parameter name="path">/health</parameter>'));
+  const after = await plan(T + seconds(45), T + minutes(2));
+
+  const ours = new Set(checks.values());
+  const across = [...before, ...after].filter((key) => ours.has(key.split(' ')[0]!));
+  assert.deepEqual(across.sort(), [...uninterrupted].sort());
+  assert.ok(after.length > across.length - before.length, "the new host's check is planned from the next window on");
+});
+
 test('the interval follows the state: soft at changing-every, hard problem at retry-every', async () => {
   const { sql } = await withTestDatabase();
   const { checks } = await applySite(sql, WEB);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadConfiguration } from '#core/config/load.ts';
+import { groupRollup } from '#store/group-rollup.ts';
 import { applySiteConfiguration } from '#store/site-config.ts';
 import { loadXml, onlySite } from '../helpers/config.ts';
 import { withTestDatabase } from '../helpers/database.ts';
@@ -222,4 +223,18 @@ test('every apply keeps its files, each distinct text once', async () => {
   const [original] = await sql<{ source: { path: string; digest: string }[] }[]>`select source from config_change where id = ${first.changeId}`;
   assert.deepEqual(change!.source.map((file) => file.path), ['hosts.xml', 'commands.xml']);
   assert.deepEqual(change!.source, original!.source, 'the same texts, the same digests');
+});
+
+test('the group roll-up follows every apply, whether it changes memberships or not', async () => {
+  const configuration = (extra: string) => site(`<host name="g1" extends="web-template" address="10.0.0.1">${extra}</host>`, 'rollup');
+  const { siteId } = await applySiteConfiguration(sql, configuration(''), 'test');
+  const totals = async () => Object.fromEntries((await groupRollup(sql, siteId)).map((group) => [group.name, group.total]));
+  assert.deepEqual(await totals(), { all: 1, db: 0, web: 1 }, 'the host is in web; its services in no group');
+
+  await applySiteConfiguration(sql, configuration('<service name="extra" extends="svc"><check-command command="ping"/></service>'), 'test');
+  assert.deepEqual(await totals(), { all: 1, db: 0, web: 1 }, 'a service in no group counts nowhere');
+  await applySiteConfiguration(sql, configuration('<service name="extra" extends="svc" groups="db,web"><check-command command="ping"/></service>'), 'test');
+  assert.deepEqual(await totals(), { all: 2, db: 1, web: 2 }, 'in two groups under all: once in all');
+  await applySiteConfiguration(sql, configuration(''), 'test');
+  assert.deepEqual(await totals(), { all: 1, db: 0, web: 1 });
 });
