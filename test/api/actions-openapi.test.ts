@@ -35,6 +35,8 @@ test('the OpenAPI document lists every action route, each needing a bearer token
     'DELETE /sites/{siteId}/downtimes/{downtimeId}',
     'DELETE /sites/{siteId}/uptime/urls/{urlId}',
     'GET /sites/{siteId}/checks/{checkId}/acknowledgements',
+    'GET /sites/{siteId}/configuration/changes',
+    'GET /sites/{siteId}/configuration/changes/{changeId}',
     'GET /sites/{siteId}/downtimes',
     'GET /sites/{siteId}/uptime/urls',
     'GET /sites/{siteId}/uptime/urls/{urlId}',
@@ -46,6 +48,7 @@ test('the OpenAPI document lists every action route, each needing a bearer token
     'POST /sites/{siteId}/checks/{checkId}/passive-token',
     'POST /sites/{siteId}/checks/{checkId}/run-now',
     'POST /sites/{siteId}/configuration',
+    'POST /sites/{siteId}/configuration/changes/{changeId}/rollback',
     'POST /sites/{siteId}/uptime/urls',
   ]);
   for (const { route, operation } of operations) {
