@@ -244,11 +244,25 @@ function checkChildValues(element: XmlElement, diagnostics: Diagnostics): void {
     case 'check-command':
       for (const parameter of element.children) if (parameter.name === 'parameter') readParameter(parameter, diagnostics);
       break;
-    case 'notifications':
+    case 'notifications': {
+      const renotify = element.attributes.get('renotify-every');
+      if (renotify && parseDurationMs(renotify.value, 'm') === undefined) {
+        diagnostics.error(renotify.at, `bad duration '${renotify.value}' for renotify-every`, 'write a duration such as 30m or 2h');
+      }
       for (const escalate of element.children.filter((c) => c.name === 'escalate')) {
         const after = escalate.attributes.get('after');
         if (after && parseDurationMs(after.value, 'm') === undefined) {
           diagnostics.error(after.at, `bad duration '${after.value}' for after`, 'write a duration such as 30m, 1h or 6h');
+        }
+      }
+      break;
+    }
+    case 'freshness':
+      for (const name of ['every', 'grace']) {
+        const value = element.attributes.get(name);
+        const ms = value && parseDurationMs(value.value, 'm');
+        if (value && (ms === undefined || ms <= 0)) {
+          diagnostics.error(value.at, `bad duration '${value.value}' for ${name}`, 'write a duration such as 90s, 5m or 1d');
         }
       }
       break;

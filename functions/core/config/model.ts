@@ -107,12 +107,16 @@ export interface CheckModel extends NamedObject {
   initially?: { status: Status; output?: string };
   /** Locations this check runs from and how many must fail; empty means the host's location. */
   runFrom?: { locations: string[]; quorum: number };
+  /** A passive check that must hear a result every `everyS` seconds, plus `graceS`, or it goes CRITICAL. */
+  freshness?: { everyS: number; graceS: number };
   /** Names of the templates this check inherits from, nearest first. */
   templates: string[];
 }
 
 export interface HostModel extends CheckModel {
   kind: 'host';
+  /** Hosts this one is reached through: while one of them is down, this host's problems are not alerted. */
+  parents: string[];
   address?: string;
   location?: string;
   resourcePool?: string;

@@ -222,6 +222,9 @@ class SiteResolver {
     for (const teamsRef of this.notifyTeamReferences(body)) this.lookup('team', teamsRef, severity, context);
     const runFrom = body.elements.get('run-from')?.attributes.get('locations');
     for (const entry of splitList(runFrom)) this.lookup('location', entry, severity, context);
+    if (definition.kind === 'host') {
+      for (const parent of splitList(body.attributes.get('parents'))) this.lookup('host', parent, severity, context);
+    }
   }
 
   private notifyTeamReferences(body: Body): Located[] {
@@ -351,6 +354,7 @@ class SiteResolver {
     return {
       ...check,
       kind: 'host',
+      parents: splitList(body.attributes.get('parents')).map((parent) => parent.value),
       ...(address ? { address } : {}),
       ...(location ? { location } : {}),
       ...(resourcePool ? { resourcePool } : {}),
@@ -401,6 +405,7 @@ class SiteResolver {
     const initially = body.elements.get('initially');
     const initialStatus = initially ? parseStatus(initially.attributes.get('status')?.value ?? '') : undefined;
     const runFrom = body.elements.get('run-from');
+    const freshness = body.elements.get('freshness');
     const enabled = parseYesNo(body.attributes.get('enabled')?.value ?? 'yes') ?? true;
     return {
       ...this.named(definition, body),
@@ -437,6 +442,7 @@ class SiteResolver {
             },
           }
         : {}),
+      ...(freshness ? { freshness: freshnessOf(freshness) } : {}),
       templates: this.ancestry(definition),
     };
   }
@@ -488,6 +494,7 @@ class SiteResolver {
     this.checkAcyclic('group', site.groups.map((g) => ({ name: g.name, parents: g.parents, at: g.at })));
     this.checkAcyclic('team', site.teams.map((t) => ({ name: t.name, parents: t.parents, at: t.at })));
     this.checkAcyclic('time-period exclusion', site.timePeriods.map((t) => ({ name: t.name, parents: t.excludes, at: t.at })));
+    this.checkAcyclic('host parent', site.hosts.map((h) => ({ name: h.name, parents: h.parents, at: h.at })));
   }
 
   private checkAcyclic(kind: string, nodes: { name: string; parents: string[]; at: SourcePosition }[]): void {
@@ -559,6 +566,18 @@ function scheduleOf(body: Body): CheckModel['schedule'] {
     retryEveryS: seconds('retry-every') ?? Math.min(everyS, DEFAULT_SCHEDULE.retryEveryS),
     ...(timePeriod ? { timePeriod } : {}),
   };
+}
+
+/** A freshness period not written with a grace gets this much (a ping a little late is not a death). */
+export const DEFAULT_FRESHNESS_GRACE_S = 60;
+
+function freshnessOf(element: XmlElement): { everyS: number; graceS: number } {
+  // Durations were checked when the file was read; a bad one never gets here.
+  const seconds = (name: string, fallback: number) => {
+    const value = element.attributes.get(name)?.value;
+    return value === undefined ? fallback : Math.round((parseDurationMs(value, 'm') ?? fallback * 1000) / 1000);
+  };
+  return { everyS: seconds('every', 0), graceS: seconds('grace', DEFAULT_FRESHNESS_GRACE_S) };
 }
 
 /** Keeps settings that later features read (notifications, escalations) as plain JSON. */

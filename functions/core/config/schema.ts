@@ -23,6 +23,7 @@ const CHECK_CHILDREN = [
   'notify',
   'initially',
   'run-from',
+  'freshness',
 ] as const;
 const CHECK_ATTRIBUTES = [...NAMED, 'groups', 'enabled', 'application', 'category', 'suppressed'] as const;
 
@@ -55,7 +56,7 @@ export const ELEMENTS: Readonly<Record<string, ElementSpec>> = {
     aliases: { group: 'groups' },
   },
   host: {
-    attributes: [...CHECK_ATTRIBUTES, 'location', 'address', 'resource-pool', 'alias'],
+    attributes: [...CHECK_ATTRIBUTES, 'location', 'address', 'resource-pool', 'alias', 'parents'],
     required: ['name'],
     children: [...CHECK_CHILDREN, 'service', 'trap', 'address'],
   },
@@ -99,17 +100,21 @@ export const ELEMENTS: Readonly<Record<string, ElementSpec>> = {
   schedule: { attributes: ['every', 'changing-every', 'retry-every', 'time-period'] },
   state: { attributes: ['failed-after', 'recovers-after'] },
   notifications: {
-    attributes: ['enabled', 'time-period', 'all-engines', 'alerts', 'recovery', 'acknowledge', 'ignore'],
+    attributes: ['enabled', 'time-period', 'all-engines', 'alerts', 'recovery', 'acknowledge', 'ignore', 'renotify-every'],
     children: ['notification-engine', 'escalate'],
   },
+  /** Vigil: `<parameter>`s for the channel (a webhook's `url` and `secret`, a Slack `url`). */
   'notification-engine': {
     attributes: ['engine', 'enabled', 'time-period', 'alert', 'alerts', 'recovery', 'acknowledge', 'ignore'],
     required: ['engine'],
+    children: ['parameter'],
   },
   escalate: { attributes: ['after', 'time-period', 'renotify', 'ignore'], required: ['after'], children: ['notify'] },
   notify: { attributes: ['teams', 'contacts'] },
   initially: { attributes: ['status', 'output'] },
   'access-control': { attributes: ['security-domain', 'grants', 'revokes'] },
+  /** Vigil: a passive check that must hear a result every `every` (plus `grace`), or it goes CRITICAL. */
+  freshness: { attributes: ['every', 'grace'], required: ['every'] },
   /** Vigil: run the check from several locations and combine them, e.g. 2 of 3 must fail. */
   'run-from': { attributes: ['locations', 'quorum'], required: ['locations'] },
 

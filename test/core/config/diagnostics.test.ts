@@ -101,6 +101,24 @@ const cases: { name: string; xml: string; expect: string[] }[] = [
     xml: `<command name="c"/>`,
     expect: ["f.xml:2:1 error: command 'c' has no engine"],
   },
+  {
+    name: 'a bad freshness duration',
+    xml: `<host name="h"><trap name="backup"><freshness every="daily" grace="-1m"/></trap></host>`,
+    expect: ["f.xml:2:47 error: bad duration 'daily' for every", "f.xml:2:61 error: bad duration '-1m' for grace"],
+  },
+  {
+    name: 'an unknown parent host, and hosts that are each other\'s parents',
+    xml: `<host name="a" parents="b"/><host name="b" parents="a, routr"/>`,
+    expect: [
+      "f.xml:2:1 error: host parent cycle: a -> b -> a",
+      "f.xml:2:44 error: unknown host 'routr' (used by host 'b')",
+    ],
+  },
+  {
+    name: 'a bad re-notification interval',
+    xml: `<contact name="c"><notifications renotify-every="often"/></contact>`,
+    expect: ["f.xml:2:34 error: bad duration 'often' for renotify-every"],
+  },
 ];
 
 for (const { name, xml, expect } of cases) {
