@@ -147,6 +147,46 @@ export function parseResultMessage(body: string): ResultMessage {
   };
 }
 
+/**
+ * What the notifier's queue carries: `CheckStateChanged` events as EventBridge delivers them to
+ * an SQS target (the whole envelope: `detail-type`, `detail`...), and the notifier's own
+ * wake-ups, sent with a delay to deliver what has come due (`{"v":1,"type":"deliver"}`).
+ */
+export type NotifierMessage = { type: 'state-changed'; event: CheckStateChanged } | { type: 'deliver' };
+
+export const DELIVER_WAKE_UP = JSON.stringify({ v: 1, type: 'deliver' });
+
+export function parseNotifierMessage(body: string): NotifierMessage {
+  const message = parseObject(body, 'message');
+  if (message.type === 'deliver') return { type: 'deliver' };
+  if (message['detail-type'] !== CHECK_STATE_CHANGED) {
+    throw new MessageError('detail-type', `expected '${CHECK_STATE_CHANGED}' or a deliver wake-up, got ${JSON.stringify(message['detail-type'])}`);
+  }
+  const detail = object(message, 'detail');
+  const status = (key: string): Status => {
+    const value = text(detail, `detail.${key}`, key);
+    if (!isStatus(value)) throw new MessageError(`detail.${key}`, `'${value}' is not a status`);
+    return value;
+  };
+  const hostName = nullableText(detail, 'hostName');
+  return {
+    type: 'state-changed',
+    event: {
+      siteId: text(detail, 'detail.siteId', 'siteId'),
+      checkId: text(detail, 'detail.checkId', 'checkId'),
+      checkName: text(detail, 'detail.checkName', 'checkName'),
+      kind: text(detail, 'detail.kind', 'kind'),
+      ...(hostName ? { hostName } : {}),
+      fromStatus: status('fromStatus'),
+      toStatus: status('toStatus'),
+      recovery: detail.recovery === true,
+      output: typeof detail.output === 'string' ? detail.output : '',
+      atMs: integer(detail, 'atMs'),
+      groups: Array.isArray(detail.groups) ? detail.groups.filter((g): g is string => typeof g === 'string') : [],
+    },
+  };
+}
+
 type Json = Record<string, unknown>;
 
 function parseObject(body: string, what: string): Json {
