@@ -5,6 +5,7 @@
  *   timer -> scheduler -> check queue (delayed) -> worker -> results queue -> result processor
  *                                       \-> DLQ -> dead-letter consumer -> results queue
  *   result processor -> event bus (CheckStateChanged) -> rules; -> push (changed checks, groups)
+ *   event bus (CheckStateChanged) -> notifier queue -> notifier -> channels (email, webhook...)
  *
  * Queues are MemoryQueues with SQS's semantics and the same redrive settings as the deployed
  * ones; QueuePollers stand in for Lambda's event source mappings. Every region's check queue is
@@ -13,6 +14,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CHECK_STATE_CHANGED, EVENT_SOURCE } from '#core/messages.ts';
 import { MemoryEventBus, type EventRule } from '#adapters/local/memory-event-bus.ts';
+import type { ChannelKind } from '#core/alerting/policy.ts';
+import type { NotificationChannel } from '#ports/notification-channel.ts';
+import { processNotifierMessages, runNotifierSweep } from '#notify/notifier.ts';
+import type { NotifierDeps, NotifierSettings } from '#notify/notifier-deps.ts';
 import { MemoryQueue } from '#adapters/local/memory-queue.ts';
 import { QueuePoller } from '#adapters/local/queue-poller.ts';
 import { runHousekeeping } from '#actions/housekeeping.ts';
@@ -34,6 +39,7 @@ import { runCheckJobs } from '#worker/run-jobs.ts';
 /** Receives before a message goes to its dead-letter queue; the deployed queues use the same. */
 export const CHECK_QUEUE_MAX_RECEIVES = 3;
 export const RESULTS_QUEUE_MAX_RECEIVES = 5;
+export const NOTIFIER_QUEUE_MAX_RECEIVES = 5;
 /** Longer than any check may run (timeouts are capped at the interval, and at 30 s by default). */
 const CHECK_VISIBILITY_TIMEOUT_S = 90;
 const RESULTS_VISIBILITY_TIMEOUT_S = 30;
@@ -57,10 +63,18 @@ export interface LocalRuntimeOptions {
   engines?: EngineRegistry;
   /** Visibility timeout of the check queue (tests shorten it to see redelivery). @defaultValue 90 s */
   checkVisibilityTimeoutSeconds?: number;
+  /** Where notifications go; a channel not given is not configured here. @defaultValue none */
+  channels?: ReadonlyMap<ChannelKind, NotificationChannel>;
+  /** The notifier's flood window, retries... (tests shorten them). */
+  notifier?: Partial<NotifierSettings>;
 }
 
 export class LocalRuntime {
-  readonly queues: { checks: MemoryQueue; checksDeadLetter: MemoryQueue; results: MemoryQueue; resultsDeadLetter: MemoryQueue };
+  readonly queues: {
+    checks: MemoryQueue; checksDeadLetter: MemoryQueue; results: MemoryQueue; resultsDeadLetter: MemoryQueue;
+    notifier: MemoryQueue; notifierDeadLetter: MemoryQueue;
+  };
+  readonly notifier: NotifierDeps;
   readonly bus: MemoryEventBus;
   readonly push: Push;
   readonly engines: EngineRegistry;
@@ -80,6 +94,11 @@ export class LocalRuntime {
     const clock = this.clock;
     const checksDeadLetter = new MemoryQueue({ name: 'vigil-checks-dlq', clock });
     const resultsDeadLetter = new MemoryQueue({ name: 'vigil-results-dlq', clock });
+    const notifierDeadLetter = new MemoryQueue({ name: 'vigil-notifier-dlq', clock });
+    const notifierQueue = new MemoryQueue({
+      name: 'vigil-notifier', clock, visibilityTimeoutSeconds: RESULTS_VISIBILITY_TIMEOUT_S,
+      deadLetter: { queue: notifierDeadLetter, maxReceiveCount: NOTIFIER_QUEUE_MAX_RECEIVES },
+    });
     this.queues = {
       checks: new MemoryQueue({
         name: 'vigil-checks', clock, visibilityTimeoutSeconds: options.checkVisibilityTimeoutSeconds ?? CHECK_VISIBILITY_TIMEOUT_S,
@@ -91,9 +110,17 @@ export class LocalRuntime {
         deadLetter: { queue: resultsDeadLetter, maxReceiveCount: RESULTS_QUEUE_MAX_RECEIVES },
       }),
       resultsDeadLetter,
+      notifier: notifierQueue,
+      notifierDeadLetter,
     };
     this.bus = new MemoryEventBus({ log, clock, region: this.homeRegion });
+    // As the deployed rule does: every state change, as EventBridge's envelope, onto the notifier queue.
+    this.bus.addRule(stateChangeRule('notifier', async (envelope) => {
+      const { failed } = await notifierQueue.send([{ body: JSON.stringify(envelope) }]);
+      if (failed.length > 0) throw new Error(`the notifier queue refused the event: ${failed[0]!.reason}`);
+    }));
     for (const rule of options.rules ?? []) this.bus.addRule(rule);
+    this.notifier = { db, clock, log, channels: options.channels ?? new Map(), wakeUps: notifierQueue, ...(options.notifier ? { settings: options.notifier } : {}) };
 
     const worker = { engines: this.engines, results: this.queues.results, clock, log, producer: this.homeRegion };
     const processor = { db, bus: this.bus, push: this.push, log };
@@ -104,6 +131,14 @@ export class LocalRuntime {
       new QueuePoller({
         queue: checksDeadLetter, log,
         handler: (messages) => handleDeadLetters({ results: this.queues.results, clock, log, sourceQueue: this.queues.checks.name, sourceMaxReceives: CHECK_QUEUE_MAX_RECEIVES }, messages),
+      }),
+      new QueuePoller({ queue: notifierQueue, log, handler: (messages) => processNotifierMessages(this.notifier, messages) }),
+      new QueuePoller({
+        queue: notifierDeadLetter, log,
+        handler: async (messages) => {
+          for (const message of messages) log.error('notifier message failed every retry; dropped from the dead-letter queue', { messageId: message.messageId, body: message.body.slice(0, 500) });
+          return { batchItemFailures: [] };
+        },
       }),
       new QueuePoller({
         queue: resultsDeadLetter, log,
@@ -136,6 +171,7 @@ export class LocalRuntime {
   async tick(): Promise<TickSummary> {
     const summary = await runTick(await this.schedulerDeps());
     await runHousekeeping({ db: this.options.db, push: this.push, log: this.options.log, clock: this.clock });
+    await runNotifierSweep(this.notifier);
     return summary;
   }
 
@@ -160,6 +196,7 @@ export class LocalRuntime {
     await forgetPlannedAfter(this.options.db, this.clock.nowMs());
     await this.bus.settled();
     await this.engines.close();
+    await Promise.all([...this.notifier.channels.values()].map((channel) => channel.close?.()));
   }
 
   /** Every region named by a location, and the home region, all served by the local check queue. */
