@@ -10,6 +10,7 @@ import { checkRoutes } from './routes/checks.ts';
 import { configurationRoutes } from './routes/configuration.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { healthRoutes } from './routes/health.ts';
+import { notificationRoutes } from './routes/notifications.ts';
 import { objectRoutes } from './routes/objects.ts';
 import { passiveRoutes } from './routes/passive.ts';
 import { siteRoutes } from './routes/sites.ts';
@@ -17,5 +18,5 @@ import { uptimeRoutes } from './routes/uptime.ts';
 
 export const apiRoutes: RouteModule[] = [
   healthRoutes, authRoutes, siteRoutes, groupRoutes, checkRoutes, objectRoutes,
-  actionRoutes, configurationRoutes, passiveRoutes, uptimeRoutes,
+  actionRoutes, configurationRoutes, passiveRoutes, uptimeRoutes, notificationRoutes,
 ];

@@ -50,3 +50,79 @@ export async function notifiedRecipients(sql: Queryable, siteId: string, alertId
     -- Summarised: sent inside a summary (members are marked so only once the summary went out).
     where site_id = ${siteId} and alert_id = ${alertId} and status in ('sent', 'summarised')`;
 }
+
+export type NotificationStatus = 'pending' | 'sent' | 'dead' | 'cancelled' | 'summarised';
+
+/** A notification as the API lists it: no addresses or channel secrets, only the contact's name. */
+export interface NotificationRecord {
+  id: number;
+  alertId: number | null;
+  checkId: string | null;
+  contact: string;
+  channel: ChannelKind;
+  kind: NotificationKind;
+  status: NotificationStatus;
+  attempts: number;
+  lastError: string | null;
+  createdAtMs: number;
+  sentAtMs: number | null;
+  nextAttemptAtMs: number | null;
+  summaryId: number | null;
+  detail: Record<string, unknown>;
+}
+
+interface NotificationRow {
+  id: number;
+  alert_id: number | null;
+  check_id: string | null;
+  contact: string;
+  channel: ChannelKind;
+  kind: NotificationKind;
+  status: NotificationStatus;
+  attempts: number;
+  last_error: string | null;
+  created_at: Date;
+  sent_at: Date | null;
+  next_attempt_at: Date;
+  summary_id: number | null;
+  detail: Record<string, unknown>;
+}
+
+function recordOf(row: NotificationRow): NotificationRecord {
+  return {
+    id: row.id, alertId: row.alert_id, checkId: row.check_id, contact: row.contact, channel: row.channel, kind: row.kind,
+    status: row.status, attempts: row.attempts, lastError: row.last_error, createdAtMs: row.created_at.getTime(),
+    sentAtMs: row.sent_at?.getTime() ?? null, nextAttemptAtMs: row.status === 'pending' ? row.next_attempt_at.getTime() : null,
+    summaryId: row.summary_id, detail: row.detail,
+  };
+}
+
+/** A site's notifications, newest first; `before` is the id the previous page ended at. */
+export async function listNotifications(
+  sql: Queryable,
+  siteId: string,
+  options: { limit: number; before?: number | undefined; status?: NotificationStatus | undefined; checkId?: string | undefined },
+): Promise<NotificationRecord[]> {
+  const rows = await sql<NotificationRow[]>`
+    select id, alert_id, check_id, contact, channel, kind, status, attempts, last_error, created_at, sent_at, next_attempt_at, summary_id, detail
+    from notification
+    where site_id = ${siteId}
+      ${options.before !== undefined ? sql`and id < ${options.before}` : sql``}
+      ${options.status ? sql`and status = ${options.status}` : sql``}
+      ${options.checkId ? sql`and check_id = ${options.checkId}` : sql``}
+    order by id desc
+    limit ${options.limit}`;
+  return rows.map(recordOf);
+}
+
+/**
+ * Sends a dead notification again: pending now, with its tries counted afresh. Undefined when the
+ * site has no dead notification with that id.
+ */
+export async function retryNotification(sql: Queryable, siteId: string, id: number, nowMs: number): Promise<NotificationRecord | undefined> {
+  const [row] = await sql<NotificationRow[]>`
+    update notification set status = 'pending', attempts = 0, next_attempt_at = ${new Date(nowMs)}, last_error = null
+    where site_id = ${siteId} and id = ${id} and status = 'dead'
+    returning id, alert_id, check_id, contact, channel, kind, status, attempts, last_error, created_at, sent_at, next_attempt_at, summary_id, detail`;
+  return row ? recordOf(row) : undefined;
+}
