@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { bundleFunction, FUNCTIONS, type FunctionName } from '../scripts/bundle-functions.ts';
 
 /** Every function the stacks know how to deploy. */
-export const VIGIL_FUNCTIONS = ['scheduler', 'worker', 'results', 'dead-letters', 'migrate', 'api', 'websocket'] as const;
+export const VIGIL_FUNCTIONS = ['scheduler', 'worker', 'results', 'notifier', 'dead-letters', 'migrate', 'api', 'websocket'] as const;
 export type VigilFunctionName = (typeof VIGIL_FUNCTIONS)[number];
 
 /** The bundle directories the stacks deploy. */

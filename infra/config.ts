@@ -92,6 +92,12 @@ export interface VigilConfig {
     /** Result processors at once, each holding one database connection. @defaultValue 5 */
     maxConcurrency: number;
   };
+  /**
+   * How the notifier sends. Webhooks and Slack need nothing here. Without `mailFrom` there is no
+   * email (notifications for it are dead, saying so); with it, email goes through SES from that
+   * verified identity. `sms` sends SMS through SNS.
+   */
+  notifications: { mailFrom?: string; sms: boolean };
 }
 
 /** A problem in the configuration, with the field it is about (`worker.timeoutS`). */
@@ -211,7 +217,19 @@ export function parseConfig(input: unknown, source = 'configuration'): VigilConf
     problem('results.maxBatchingWindowS', 'must be at least 1 when results.batchSize is above 10 (an SQS event source rule)');
   }
 
-  const known = new Set(['name', 'homeRegion', 'workerRegions', 'account', 'database', 'logRetentionDays', 'alarmEmail', 'apiDomain', 'databaseTls', 'worker', 'results', '$comment']);
+  const notificationsInput = objectAt(root, 'notifications', problem);
+  const sms = notificationsInput.sms ?? false;
+  if (typeof sms !== 'boolean') problem('notifications.sms', 'must be true or false');
+  const notifications: VigilConfig['notifications'] = { sms: sms === true };
+  const mailFrom = notificationsInput.mailFrom;
+  if (mailFrom !== undefined) {
+    // `alerts@example.com` or `Vigil <alerts@example.com>`.
+    const address = typeof mailFrom === 'string' ? (/<([^>]+)>\s*$/.exec(mailFrom)?.[1] ?? mailFrom) : '';
+    if (!EMAIL.test(address)) problem('notifications.mailFrom', 'must be an email address (alerts@example.com or Vigil <alerts@example.com>)');
+    else notifications.mailFrom = mailFrom as string;
+  }
+
+  const known = new Set(['name', 'homeRegion', 'workerRegions', 'account', 'database', 'logRetentionDays', 'alarmEmail', 'apiDomain', 'databaseTls', 'worker', 'results', 'notifications', '$comment']);
   for (const key of Object.keys(root)) if (!known.has(key)) problem(key, `unknown setting (known: ${[...known].filter((k) => k !== '$comment').join(', ')})`);
 
   if (problems.length > 0) throw new ConfigError(source, problems);
@@ -219,7 +237,7 @@ export function parseConfig(input: unknown, source = 'configuration'): VigilConf
     name, homeRegion, workerRegions, database,
     logRetentionDays: logRetentionDays as VigilConfig['logRetentionDays'],
     databaseTls: databaseTls as VigilConfig['databaseTls'],
-    worker, results,
+    worker, results, notifications,
     ...(typeof account === 'string' ? { account } : {}),
     ...(typeof alarmEmail === 'string' ? { alarmEmail } : {}),
     ...(apiDomain ? { apiDomain } : {}),

@@ -32,6 +32,8 @@ export const TIMEOUT_S = {
   scheduler: 55,
   /** A batch is one transaction; 100,000 results take ~7 s (bench/result-processor). */
   results: 60,
+  /** A batch decides notifications (one transaction per site) and sends what is due, 10 s per send at most. */
+  notifier: 60,
   deadLetters: 30,
   /** Migrations may rewrite big tables; the deploy waits for them. */
   migrate: 600,

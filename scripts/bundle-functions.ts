@@ -20,7 +20,7 @@ const OUT = join(ROOT, 'dist/lambda');
 /** The target for each bundle's code; QuickJS's WebAssembly (the sandbox's engine, ~490 KiB) is counted apart. */
 const TARGET_BYTES = 1_000_000;
 /** Every handler in functions/handlers/ that is deployed; the CDK app (infra/) deploys what this lists. */
-export const FUNCTIONS = ['scheduler', 'worker', 'results', 'dead-letters', 'migrate', 'api', 'websocket'] as const;
+export const FUNCTIONS = ['scheduler', 'worker', 'results', 'notifier', 'dead-letters', 'migrate', 'api', 'websocket'] as const;
 
 const common: BuildOptions = {
   bundle: true,

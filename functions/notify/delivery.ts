@@ -172,7 +172,8 @@ async function attempt(deps: NotifierDeps, settings: NotifierSettings, send: Sen
   const message = renderNotification(kind, { id: send.siteId, name: directory.siteName }, send.members.map((n) => n.detail), deps.clock.nowMs(),
     `vigil-${send.members.map((n) => n.id).join('-').slice(0, 200)}`);
   try {
-    await channel.send(message, recipient, deps.clock.nowMs() + settings.sendTimeoutMs);
+    // Wall-clock time, not deps.clock: the channel counts down on real sockets.
+    await channel.send(message, recipient, Date.now() + settings.sendTimeoutMs);
     return undefined;
   } catch (error) {
     return error instanceof ChannelError ? error : new ChannelError(String((error as Error).message ?? error), true, { cause: error });

@@ -56,7 +56,7 @@ export interface Recipient {
 
 export interface NotificationChannel {
   readonly kind: ChannelKind;
-  /** Delivers, or throws {@link ChannelError}. Must give up by `deadlineMs` (epoch ms). */
+  /** Delivers, or throws {@link ChannelError}. Must give up by `deadlineMs` (wall-clock epoch ms, `Date.now()`). */
   send(message: NotificationMessage, recipient: Recipient, deadlineMs: number): Promise<void>;
   /** Releases connections (an SMTP pool); optional. */
   close?(): Promise<void>;

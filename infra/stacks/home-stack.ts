@@ -63,6 +63,7 @@ export class HomeStack extends Stack {
   readonly bus: events.EventBus;
   readonly scheduler: VigilFunction;
   readonly resultProcessor: VigilFunction;
+  readonly notifier?: VigilFunction;
   readonly migrations: VigilFunction;
   readonly api?: VigilFunction;
   readonly restApi?: apigateway.LambdaRestApi;
@@ -114,12 +115,11 @@ export class HomeStack extends Stack {
     this.notifications = new QueueWithDeadLetters(this, 'Notifications', {
       queueName: names.notifierQueue(config),
       deadLetterQueueName: names.notifierDeadLetterQueue(config),
-      // The notifier (issue 8) will consume it; 6 x a 30 s function.
-      visibilityTimeout: Duration.minutes(3),
+      visibilityTimeout: Duration.seconds(TIMEOUT_S.notifier * VISIBILITY_TIMEOUTS_PER_FUNCTION_TIMEOUT),
       retentionPeriod: DEAD_LETTER_RETENTION,
       maxReceiveCount: RESULTS_QUEUE_MAX_RECEIVES,
       alarmAction,
-      deadLetterMeaning: 'notifications that failed five times',
+      deadLetterMeaning: 'state changes the notifier could not turn into notifications five times (malformed, or a database fault): see the notifier log; undeliverable notifications themselves are listed by GET /sites/{id}/notifications?status=dead',
     });
     this.bus = new events.EventBus(this, 'Bus', { eventBusName: names.eventBus(config) });
     new events.Rule(this, 'StateChangesToNotifier', {
@@ -206,6 +206,42 @@ export class HomeStack extends Stack {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     }).addAlarmAction(alarmAction);
+
+    // --- Notifier -----------------------------------------------------------------------------
+    if (bundles.has('notifier')) {
+      const { mailFrom, sms } = config.notifications;
+      this.notifier = fn('Notifier', 'notifier', {
+        description: 'Vigil: turns state changes into notifications (email, webhook, Slack, SMS) and sends them',
+        timeout: Duration.seconds(TIMEOUT_S.notifier),
+        database: true,
+        environment: {
+          NOTIFIER_QUEUE_URL: this.notifications.queue.queueUrl,
+          ...(mailFrom ? { VIGIL_EMAIL: 'ses', VIGIL_MAIL_FROM: mailFrom } : {}),
+          ...(sms ? { VIGIL_SMS: 'sns' } : {}),
+        },
+      });
+      // Its own wake-ups, delayed until what it decided comes due.
+      this.notifications.queue.grantSendMessages(this.notifier.role);
+      this.notifier.function.addEventSource(new SqsEventSource(this.notifications.queue, {
+        batchSize: 100,
+        maxBatchingWindow: Duration.seconds(1),
+        reportBatchItemFailures: true,
+      }));
+      new events.Rule(this, 'NotifierSweep', {
+        ruleName: `${config.name}-notifier-sweep`,
+        description: 'Vigil: reminders, escalations and due notifications, once a minute',
+        schedule: events.Schedule.rate(Duration.minutes(1)),
+        targets: [new targets.LambdaFunction(this.notifier.function, { retryAttempts: 0 })],
+      });
+      if (mailFrom) {
+        this.notifier.role.addToPolicy(new iam.PolicyStatement({
+          actions: ['ses:SendEmail'],
+          resources: [this.formatArn({ service: 'ses', resource: 'identity', resourceName: '*' }), this.formatArn({ service: 'ses', resource: 'configuration-set', resourceName: '*' })],
+        }));
+      }
+      // SMS to a phone number has no resource to name.
+      if (sms) this.notifier.role.addToPolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: ['*'] }));
+    }
 
     // --- Sessions: the REST API signs them, the WebSocket API checks them ----------------------
     const needsSessions = bundles.has('api') || bundles.has('websocket');
@@ -309,7 +345,7 @@ export class HomeStack extends Stack {
 
     // Every function that uses the schema waits for the migrations, on the first deploy and on
     // every update (CloudFormation updates in dependency order).
-    for (const dependent of [this.scheduler, this.resultProcessor, this.api, this.webSocket, tick]) {
+    for (const dependent of [this.scheduler, this.resultProcessor, this.notifier, this.api, this.webSocket, tick]) {
       if (dependent) migrate.executeBefore(dependent);
     }
 

@@ -33,6 +33,7 @@ test('defaults: an Aurora Serverless v2 database, 30 days of logs, the home regi
     databaseTls: 'require',
     worker: { memoryMb: 1024, timeoutS: 90, concurrency: 50, batchSize: 10 },
     results: { batchSize: 100, maxBatchingWindowS: 1, maxConcurrency: 5 },
+    notifications: { sms: false },
   });
 });
 
@@ -50,6 +51,7 @@ test('every problem is reported at once, each with its field', () => {
       logRetentionDays: 10,
       worker: { timeoutS: 1000, batchSize: 11 },
       results: { batchSize: 500, maxBatchingWindowS: 0 },
+      notifications: { mailFrom: 'alerts at example', sms: 'yes' },
       colour: 'blue',
     }),
     [
@@ -62,7 +64,9 @@ test('every problem is reported at once, each with its field', () => {
       'worker.timeoutS: must be a number from 10 to 900',
       'worker.batchSize: must be a number from 1 to 10',
       'results.maxBatchingWindowS: must be at least 1 when results.batchSize is above 10 (an SQS event source rule)',
-      'colour: unknown setting (known: name, homeRegion, workerRegions, account, database, logRetentionDays, alarmEmail, apiDomain, databaseTls, worker, results)',
+      'notifications.sms: must be true or false',
+      'notifications.mailFrom: must be an email address (alerts@example.com or Vigil <alerts@example.com>)',
+      'colour: unknown setting (known: name, homeRegion, workerRegions, account, database, logRetentionDays, alarmEmail, apiDomain, databaseTls, worker, results, notifications)',
     ],
   );
 });

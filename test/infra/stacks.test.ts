@@ -165,8 +165,8 @@ describe('queues', () => {
         mappings++;
       }
     }
-    // results in the home stack; worker and dead letters in each region.
-    assert.equal(mappings, 1 + 2 * config.workerRegions.length);
+    // results and notifier in the home stack; worker and dead letters in each region.
+    assert.equal(mappings, 2 + 2 * config.workerRegions.length);
   });
 });
 
@@ -229,7 +229,7 @@ describe('functions', () => {
     assert.equal(trigger.Properties.ExecuteOnHandlerChange, true);
     assert.ok(trigger.DependsOn?.some((id) => id.startsWith('Databasewriter')), 'waits for the database instance');
     for (const [id, fn] of Object.entries(resourcesOf(home, 'AWS::Lambda::Function'))) {
-      if (['vigil-scheduler', 'vigil-results', 'vigil-api', 'vigil-websocket'].includes(fn.Properties.FunctionName)) {
+      if (['vigil-scheduler', 'vigil-results', 'vigil-notifier', 'vigil-api', 'vigil-websocket'].includes(fn.Properties.FunctionName)) {
         assert.ok(fn.DependsOn?.includes(triggerId), `${id} does not wait for the migrations`);
       }
     }
@@ -241,6 +241,22 @@ describe('functions', () => {
       EventBusName: { Ref: Match.stringLikeRegexp('^Bus') },
       EventPattern: { source: ['vigil'], 'detail-type': ['CheckStateChanged'] },
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('NotificationsQueue'), 'Arn'] } })],
+    });
+  });
+
+  test('the notifier consumes the notifier queue, sends itself wake-ups on it, and sweeps every minute', () => {
+    const notifier = Object.entries(resourcesOf(home, 'AWS::Lambda::Function')).find(([, fn]) => fn.Properties.FunctionName === 'vigil-notifier');
+    assert.ok(notifier, 'the notifier function is deployed');
+    const [notifierId, fn] = notifier;
+    assert.match(JSON.stringify(fn.Properties.Environment.Variables.NOTIFIER_QUEUE_URL), /NotificationsQueue/);
+    home.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: notifierId },
+      EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('NotificationsQueue'), 'Arn'] },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    home.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [notifierId, 'Arn'] } })],
     });
   });
 });
