@@ -1,10 +1,11 @@
 /**
  * Delivery: sends the notifications that have come due.
  *
- * 1. Claim. For every (contact, channel) with a notification due, that notification and the
- *    other new ones of the same contact and channel are claimed (a lease: `next_attempt_at` moves
- *    past the send, so a notifier that dies mid-send leaves them to be tried again). SKIP LOCKED
- *    lets several notifiers deliver side by side.
+ * 1. Claim. A (contact, channel) is due when its burst of new notifications has been quiet for
+ *    the flood window (or its first has waited the longest hold), or a retry is due; all its
+ *    pending notifications are then claimed (a lease: `next_attempt_at` moves past the send, so
+ *    a notifier that dies mid-send leaves them to be tried again). SKIP LOCKED lets several
+ *    notifiers deliver side by side.
  * 2. Still worth sending? A problem, reminder or escalation is cancelled, with the reason, when
  *    the check is now acknowledged, in downtime, flapping or suppressed, when its host (or, for a
  *    host, a parent host) is down, or when it recovered meanwhile. Its alert then stays
@@ -108,13 +109,20 @@ export async function deliverDue(deps: NotifierDeps): Promise<DeliverySummary> {
 
 async function claim(deps: NotifierDeps, settings: NotifierSettings, nowMs: number): Promise<Claimed[]> {
   const now = new Date(nowMs);
+  // New notifications (no attempt yet) are due at created + floodWindow: a contact's batch of
+  // them goes once the newest is due (the burst has been quiet for the window), or once the
+  // oldest has waited floodMaxHold. A retry goes at its own time, taking the new ones along.
+  const heldSince = new Date(nowMs - (settings.floodMaxHoldMs - settings.floodWindowMs));
   return deps.db<Claimed[]>`
     with due as (
-      select distinct site_id, contact, channel from notification
-      where status = 'pending' and next_attempt_at <= ${now}
+      select site_id, contact, channel from notification
+      where status = 'pending'
+      group by site_id, contact, channel
+      having bool_or(attempts > 0 and next_attempt_at <= ${now})
+          or max(next_attempt_at) filter (where attempts = 0) <= ${now}
+          or min(next_attempt_at) filter (where attempts = 0) <= ${heldSince}
     ),
     claimed as (
-      -- With the due ones, the contact's new ones still inside their flood window: one summary, not two.
       select n.id from notification n
       join due d on d.site_id = n.site_id and d.contact = n.contact and d.channel = n.channel
       where n.status = 'pending' and (n.next_attempt_at <= ${now} or n.attempts = 0)

@@ -8,11 +8,14 @@ import type { Database } from '#store/database.ts';
 
 export interface NotifierSettings {
   /**
-   * A new notification waits this long before it is sent. Two things happen in that time: a
-   * burst of changes for one contact is gathered into one summary (flood control), and a
-   * service whose host went down with it is seen to be suppressed before anyone is paged.
+   * A new notification waits until its contact has had no newer one on the channel for this
+   * long. Two things happen in that time: a burst of changes for one contact is gathered into
+   * one summary (flood control), and a service whose host went down with it is seen to be
+   * suppressed before anyone is paged.
    */
   floodWindowMs: number;
+  /** However long a burst goes on, its first notification waits no longer than this. */
+  floodMaxHoldMs: number;
   /** More than this many notifications for one contact on one channel at once: one summary instead. */
   floodThreshold: number;
   /** Tries before a notification is given up (dead, listed in the API). */
@@ -30,6 +33,7 @@ export interface NotifierSettings {
 
 export const DEFAULT_NOTIFIER_SETTINGS: NotifierSettings = Object.freeze({
   floodWindowMs: 10_000,
+  floodMaxHoldMs: 60_000,
   floodThreshold: 5,
   maxAttempts: 5,
   firstRetryMs: 30_000,

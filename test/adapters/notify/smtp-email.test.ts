@@ -4,76 +4,16 @@
  * what each kind of refusal means for the notifier's retries, by the SMTP reply code.
  */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { simpleParser } from 'mailparser';
-import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { SmtpEmailChannel, type SmtpEmailChannelOptions } from '#adapters/notify/smtp-email.ts';
 import { closedPort, listenOnLoopback } from '../../helpers/loopback.ts';
+import { SMTP_CREDENTIALS as CREDENTIALS, startSmtpServer } from '../../helpers/smtp-server.ts';
 import { createTestPki, type TestPki } from '../../helpers/tls-fixtures.ts';
 import { channelError, inMs, problem } from './messages.ts';
 
-const CREDENTIALS = { user: 'vigil', password: 'pa55-w0rd!' };
 const RECIPIENT = { contact: 'ops', email: 'oncall@example.org' };
-
-interface Received {
-  from: string | false;
-  to: string[];
-  raw: Buffer;
-  /** Whether the connection was TLS when the message came. */
-  secure: boolean;
-}
-
-interface TestSmtpServer {
-  port: number;
-  messages: Received[];
-  authAttempts: string[];
-  close(): Promise<void>;
-}
-
-/** An SMTP server on 127.0.0.1; refuses RCPT TO with `rejectRecipient` when set. */
-async function startSmtpServer(options: { requireAuth?: boolean; rejectRecipient?: { code: number; text: string }; tls?: { key: string; cert: string } } = {}): Promise<TestSmtpServer> {
-  const messages: Received[] = [];
-  const authAttempts: string[] = [];
-  const settings: SMTPServerOptions = {
-    authOptional: !options.requireAuth,
-    // Without a certificate of the test's own, no STARTTLS: smtp-server's built-in one is self-signed.
-    ...(options.tls ? { key: options.tls.key, cert: options.tls.cert } : { disabledCommands: ['STARTTLS'], allowInsecureAuth: true }),
-    disableReverseLookup: true,
-    closeTimeout: 100,
-    logger: false,
-    onAuth(auth, _session, callback) {
-      authAttempts.push(auth.username ?? '');
-      if (auth.username === CREDENTIALS.user && auth.password === CREDENTIALS.password) return callback(null, { user: auth.username });
-      callback(Object.assign(new Error('Authentication credentials invalid'), { responseCode: 535 }));
-    },
-    onRcptTo(_address, _session, callback) {
-      const reject = options.rejectRecipient;
-      if (reject) return callback(Object.assign(new Error(reject.text), { responseCode: reject.code }));
-      callback();
-    },
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => {
-        messages.push({
-          from: session.envelope.mailFrom === false ? false : session.envelope.mailFrom.address,
-          to: session.envelope.rcptTo.map((rcpt) => rcpt.address),
-          raw: Buffer.concat(chunks),
-          secure: session.secure,
-        });
-        callback();
-      });
-    },
-  };
-  const server = new SMTPServer(settings);
-  server.listen(0, '127.0.0.1');
-  await once(server.server, 'listening');
-  const address = server.server.address();
-  if (address === null || typeof address === 'string') throw new Error('SMTP server has no TCP address');
-  return { port: address.port, messages, authAttempts, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
 
 /** A channel for the test's server, closed (with its pool) after `use`. */
 async function withChannel<T>(options: SmtpEmailChannelOptions, use: (channel: SmtpEmailChannel) => Promise<T>): Promise<T> {
