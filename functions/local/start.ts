@@ -9,6 +9,9 @@
  *
  * A local administrator (`admin@vigil.local`) is made admin of every site applied here; its
  * password, and the key sessions are signed with, are generated once and kept in `.vigil/`.
+ *
+ * Notifications go out on the channels the environment configures (VIGIL_SMTP_URL and
+ * VIGIL_MAIL_FROM for email...; webhooks and Slack always): see functions/adapters/notify/channels.ts.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -23,6 +26,7 @@ import { connect } from '#store/database.ts';
 import { groupRollup } from '#store/group-rollup.ts';
 import { migrate } from '#store/migrate.ts';
 import { applySiteConfiguration } from '#store/site-config.ts';
+import { channelsFromEnvironment } from '#adapters/notify/channels.ts';
 import { consoleLogger } from './console-logger.ts';
 import { DEFAULT_PERSISTENT_DATA_DIR, startLocalDatabase } from './embedded-postgres.ts';
 import { stateChangeRule } from './runtime.ts';
@@ -59,6 +63,8 @@ async function start(configPaths: string[]): Promise<void> {
   };
   try {
     console.log(database.embedded ? `database: embedded PostgreSQL in ${DEFAULT_PERSISTENT_DATA_DIR} (${redact(database.url)})` : `database: ${redact(database.url)}`);
+    const channels = channelsFromEnvironment(process.env, log);
+    console.log(`notifications: ${[...channels.keys()].join(', ')}${channels.has('email') ? '' : ' (no email: set VIGIL_SMTP_URL and VIGIL_MAIL_FROM)'}`);
     await migrate(sql, { log: (message, fields) => console.log(`migrate: ${message}${fields.fileName ? ` ${fields.fileName}` : ''}`) });
     const adminId = await ensureLocalAdmin(sql);
     for (const site of sites) {
@@ -76,6 +82,7 @@ async function start(configPaths: string[]): Promise<void> {
       jwtSecret: await localSecret('jwt-secret', 32),
       port,
       rules: [stateChangeRule('print state changes', async (event) => printStateChange(event.detail as unknown as CheckStateChanged))],
+      channels,
     });
   } catch (error) {
     await stop();

@@ -17,6 +17,8 @@ import type { Database } from '#store/database.ts';
 import { createWebSocketRoutes } from '#websocket/routes.ts';
 import { WebSocketPush } from '#websocket/websocket-push.ts';
 import type { EventRule } from '#adapters/local/memory-event-bus.ts';
+import type { ChannelKind } from '#core/alerting/policy.ts';
+import type { NotificationChannel } from '#ports/notification-channel.ts';
 import { LocalRuntime } from './runtime.ts';
 import { createWebSocketGateway, LOCAL_MANAGEMENT_CLIENT } from './websocket-gateway.ts';
 
@@ -30,6 +32,8 @@ export interface VigilServerOptions {
   port: number;
   /** Event rules for the runtime's bus (e.g. printing state changes). */
   rules?: EventRule[];
+  /** Where notifications go (functions/adapters/notify/channels.ts reads them from the environment). */
+  channels?: ReadonlyMap<ChannelKind, NotificationChannel>;
 }
 
 export interface VigilServer {
@@ -58,7 +62,9 @@ export async function startVigilServer(options: VigilServerOptions): Promise<Vig
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const push = new WebSocketPush({ db, log, endpoint: `http://127.0.0.1:${port}`, client: LOCAL_MANAGEMENT_CLIENT });
-  const runtime = new LocalRuntime({ db, log, clock, push, ...(options.rules ? { rules: options.rules } : {}) });
+  const runtime = new LocalRuntime({
+    db, log, clock, push, ...(options.rules ? { rules: options.rules } : {}), ...(options.channels ? { channels: options.channels } : {}),
+  });
   const app = createApp(
     { db, clock, log, auth, push, results: runtime.queues.results, runNow: (siteId, checkId) => runtime.runNow(siteId, checkId) },
     { routes: apiRoutes, mount: mountDashboard },
