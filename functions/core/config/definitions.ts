@@ -174,6 +174,19 @@ function readBody(definition: Definition, element: XmlElement, diagnostics: Diag
   }
 }
 
+/** Engines Vigil sends on, and Bergamot's `web` (the dashboard itself: nothing to send). */
+const NOTIFICATION_ENGINES = ['email', 'webhook', 'slack', 'sms', 'web'];
+
+function checkNotificationEngine(engine: XmlElement, diagnostics: Diagnostics): void {
+  const name = engine.attributes.get('engine');
+  if (!name) return;
+  // A webhook or Slack engine without a `url` is allowed (Bergamot's templates list engines
+  // that sites then configure); it is just not a channel that contact is reached on.
+  if (!NOTIFICATION_ENGINES.includes(name.value.toLowerCase())) {
+    diagnostics.error(name.at, `unknown notification engine '${name.value}'`, `use one of ${NOTIFICATION_ENGINES.join(', ')}`);
+  }
+}
+
 function checkTimeRange(element: XmlElement, diagnostics: Diagnostics): void {
   const parsed = parseTimeRange(element.text);
   if (!parsed.ok) {
@@ -255,6 +268,12 @@ function checkChildValues(element: XmlElement, diagnostics: Diagnostics): void {
           diagnostics.error(after.at, `bad duration '${after.value}' for after`, 'write a duration such as 30m, 1h or 6h');
         }
       }
+      for (const part of [element, ...element.children]) {
+        for (const status of splitList(part.attributes.get('ignore'))) {
+          if (!parseStatus(status.value)) diagnostics.error(status.at, `unknown status '${status.value}' in ignore`, 'use pending, info, ok, warning, critical, unknown, timeout, error, disconnected, action');
+        }
+      }
+      for (const engine of element.children.filter((c) => c.name === 'notification-engine')) checkNotificationEngine(engine, diagnostics);
       break;
     }
     case 'freshness':

@@ -220,6 +220,7 @@ class SiteResolver {
     const period = body.schedule.get('time-period');
     if (period) this.lookup('time-period', period, severity, context);
     for (const teamsRef of this.notifyTeamReferences(body)) this.lookup('team', teamsRef, severity, context);
+    this.checkNotificationReferences(body, severity, context);
     const runFrom = body.elements.get('run-from')?.attributes.get('locations');
     for (const entry of splitList(runFrom)) this.lookup('location', entry, severity, context);
     if (definition.kind === 'host') {
@@ -230,6 +231,23 @@ class SiteResolver {
   private notifyTeamReferences(body: Body): Located[] {
     const notify = body.elements.get('notify');
     return notify ? splitList(notify.attributes.get('teams')) : [];
+  }
+
+  /**
+   * What `<notify contacts>` and `<notifications>` name (time periods of the policy, of each
+   * engine and escalation; the teams and contacts escalations tell): each must exist.
+   */
+  private checkNotificationReferences(body: Body, severity: 'error' | 'warning', context: string): void {
+    const notify = body.elements.get('notify');
+    for (const contact of splitList(notify?.attributes.get('contacts'))) this.lookup('contact', contact, severity, context);
+    const notifications = body.elements.get('notifications');
+    if (!notifications) return;
+    const periods = [notifications, ...notifications.children].map((element) => element.attributes.get('time-period'));
+    for (const period of periods) if (period) this.lookup('time-period', period, severity, context);
+    for (const target of notifications.children.filter((c) => c.name === 'escalate').flatMap((e) => e.children)) {
+      for (const team of splitList(target.attributes.get('teams'))) this.lookup('team', team, severity, context);
+      for (const contact of splitList(target.attributes.get('contacts'))) this.lookup('contact', contact, severity, context);
+    }
   }
 
   // ---- objects --------------------------------------------------------------------------------

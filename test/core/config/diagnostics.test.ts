@@ -115,6 +115,18 @@ const cases: { name: string; xml: string; expect: string[] }[] = [
     ],
   },
   {
+    name: 'notification settings naming what does not exist',
+    xml: `<contact name="c"><notifications time-period="nights" ignore="warning, meh"><notification-engine engine="pager"/>
+<escalate after="1h"><notify teams="bosses" contacts="d"/></escalate></notifications></contact>`,
+    expect: [
+      "f.xml:2:34 error: unknown time-period 'nights' (used by contact 'c')",
+      "f.xml:2:55 error: unknown status 'meh' in ignore",
+      "f.xml:2:98 error: unknown notification engine 'pager'",
+      "f.xml:3:30 error: unknown team 'bosses' (used by contact 'c')",
+      "f.xml:3:45 error: unknown contact 'd' (used by contact 'c')",
+    ],
+  },
+  {
     name: 'a bad re-notification interval',
     xml: `<contact name="c"><notifications renotify-every="often"/></contact>`,
     expect: ["f.xml:2:34 error: bad duration 'often' for renotify-every"],
