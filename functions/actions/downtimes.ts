@@ -9,7 +9,9 @@
  * only the rows whose phase is due to move, and writes only the check_state rows whose flag
  * changes (a HOT update: no index covers the flag).
  */
+import { isWithinTimePeriod } from '#core/time-period.ts';
 import { CheckNotFoundError } from '#scheduler/run-now.ts';
+import { loadTimePeriods } from '#scheduler/time-period-spans.ts';
 import type { Database, Queryable } from '#store/database.ts';
 import { MAX_DOWNTIME_MS } from './limits.ts';
 
@@ -103,6 +105,7 @@ export async function deleteDowntime(db: Database, siteId: string, downtimeId: s
  */
 export async function applyDowntimes(sql: Queryable, nowMs: number, only?: { siteId: string; checkId: string }): Promise<DowntimeChange[]> {
   const now = new Date(nowMs);
+  const openPeriods = await openDowntimePeriods(sql, nowMs, only);
   const rows = await sql<{ site_id: string; check_id: string; in_downtime: boolean }[]>`
     with due as (
       update downtime d set phase = case when d.ends_at <= ${now} then 'ended' else 'active' end
@@ -112,12 +115,17 @@ export async function applyDowntimes(sql: Queryable, nowMs: number, only?: { sit
     ),
     candidate as (
       select site_id, check_id from due
+      -- Checks with recurring downtime are looked at on every tick: their period opens and closes.
+      union select site_id, id from "check"
+      where downtime_period_id is not null ${only ? sql`and site_id = ${only.siteId} and id = ${only.checkId}` : sql``}
       ${only ? sql`union select ${only.siteId}::uuid, ${only.checkId}::uuid` : sql``}
     ),
     wanted as (
       select distinct c.site_id, c.check_id, exists (
         select from downtime d
         where d.site_id = c.site_id and d.check_id = c.check_id and d.starts_at <= ${now} and d.ends_at > ${now}
+      ) or exists (
+        select from "check" ch where ch.site_id = c.site_id and ch.id = c.check_id and ch.downtime_period_id = any(${openPeriods}::uuid[])
       ) as in_downtime
       from candidate c
     )
@@ -126,6 +134,28 @@ export async function applyDowntimes(sql: Queryable, nowMs: number, only?: { sit
     where s.check_id = w.check_id and s.site_id = w.site_id and s.in_downtime <> w.in_downtime
     returning s.site_id, s.check_id, s.in_downtime`;
   return rows.map((row) => ({ siteId: row.site_id, checkId: row.check_id, inDowntime: row.in_downtime }));
+}
+
+/**
+ * The time periods of recurring downtimes (`<downtime time-period>`) that are open at `nowMs`,
+ * each judged in its own zone. One that cannot be judged (an unknown zone) counts as closed:
+ * alerts are not silenced on a guess.
+ */
+async function openDowntimePeriods(sql: Queryable, nowMs: number, only?: { siteId: string }): Promise<string[]> {
+  const used = await sql<{ site_id: string; period_id: string }[]>`
+    select distinct site_id, downtime_period_id as period_id from "check"
+    where downtime_period_id is not null ${only ? sql`and site_id = ${only.siteId}` : sql``}`;
+  if (used.length === 0) return [];
+  const periods = await loadTimePeriods(sql, [...new Set(used.map((row) => row.site_id))]);
+  return used.filter(({ period_id }) => {
+    const entry = periods.get(period_id);
+    if (!entry) return false;
+    try {
+      return isWithinTimePeriod(entry.period, nowMs, entry.lookup);
+    } catch {
+      return false;
+    }
+  }).map((row) => row.period_id);
 }
 
 /** Where a page of downtimes starts: after this (from, id). */

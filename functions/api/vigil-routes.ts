@@ -10,6 +10,7 @@ import { checkRoutes } from './routes/checks.ts';
 import { configurationRoutes } from './routes/configuration.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { healthRoutes } from './routes/health.ts';
+import { metricRoutes } from './routes/metrics.ts';
 import { notificationRoutes } from './routes/notifications.ts';
 import { objectRoutes } from './routes/objects.ts';
 import { passiveRoutes } from './routes/passive.ts';
@@ -18,5 +19,5 @@ import { uptimeRoutes } from './routes/uptime.ts';
 
 export const apiRoutes: RouteModule[] = [
   healthRoutes, authRoutes, siteRoutes, groupRoutes, checkRoutes, objectRoutes,
-  actionRoutes, configurationRoutes, passiveRoutes, uptimeRoutes, notificationRoutes,
+  actionRoutes, configurationRoutes, passiveRoutes, uptimeRoutes, notificationRoutes, metricRoutes,
 ];

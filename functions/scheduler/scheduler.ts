@@ -6,7 +6,8 @@
  * 2. plan every run due in it with one query (plan-tick.ts), time periods applied;
  * 3. send each job to its region's check queue, delayed until due; jobs of regions without a
  *    worker become ERROR results (dispatch.ts);
- * 4. send a TIMEOUT result for every run that is overdue (overdue.ts);
+ * 4. send a TIMEOUT result for every run that is overdue (overdue.ts), and a CRITICAL result for
+ *    every passive check whose freshness has lapsed (freshness.ts);
  * 5. record the window, in the same transaction that locked it.
  *
  * Sending happens while the window is locked and before it is recorded: a tick that throws
@@ -20,6 +21,7 @@ import type { Logger } from '#ports/logger.ts';
 import type { Queue } from '#ports/queue.ts';
 import type { Database } from '#store/database.ts';
 import { dispatchJobs, sendAll } from './dispatch.ts';
+import { findStale } from './freshness.ts';
 import { findOverdue } from './overdue.ts';
 import { planTick } from './plan-tick.ts';
 import { claimTickWindow, recordTickWindow } from './tick-window.ts';
@@ -32,7 +34,7 @@ export interface SchedulerDeps {
   checkQueues: ReadonlyMap<string, Queue>;
   /** Region of locations that name none, and of checks without a location. */
   homeRegion: string;
-  /** The results queue: ERROR results for unserved regions, TIMEOUT results for overdue runs. */
+  /** The results queue: ERROR results for unserved regions, TIMEOUT results for overdue runs, CRITICAL for silent sources. */
   results: Queue;
 }
 
@@ -51,6 +53,8 @@ export interface TickSummary {
   missed: number;
   /** TIMEOUT results sent for overdue runs. */
   overdue: number;
+  /** CRITICAL results sent for passive checks not heard from within their freshness period and grace. */
+  staleResults: number;
   /** Messages a queue refused (logged). */
   failedToSend: number;
 }
@@ -71,6 +75,11 @@ export async function runTick(deps: SchedulerDeps): Promise<TickSummary> {
       deps.log.warn('runs overdue: sending TIMEOUT results', { overdue: overdue.length, checkIds: overdue.slice(0, 10).map((result) => result.checkId) });
     }
     const overdueFailed = await sendAll(deps.results, overdue.map((result) => ({ body: JSON.stringify(result) })), deps.log, { purpose: 'overdue results' });
+    const stale = await findStale(tx, { nowMs, planningSinceMs: window.planningSinceMs, onTimePeriodError });
+    if (stale.length > 0) {
+      deps.log.warn('passive checks silent past their freshness: sending CRITICAL results', { stale: stale.length, checkIds: stale.slice(0, 10).map((result) => result.checkId) });
+    }
+    const staleFailed = await sendAll(deps.results, stale.map((result) => ({ body: JSON.stringify(result) })), deps.log, { purpose: 'freshness results' });
     await recordTickWindow(tx, window, nowMs);
     return {
       window: { fromMs: window.fromMs, toMs: window.toMs },
@@ -80,7 +89,8 @@ export async function runTick(deps: SchedulerDeps): Promise<TickSummary> {
       skippedByTimePeriod: plan.skippedByTimePeriod,
       missed: plan.jobs.length - onTime.length,
       overdue: overdue.length - overdueFailed,
-      failedToSend: dispatched.failedToSend + overdueFailed,
+      staleResults: stale.length - staleFailed,
+      failedToSend: dispatched.failedToSend + overdueFailed + staleFailed,
     };
   });
   deps.log.info('scheduler tick', {
@@ -93,11 +103,12 @@ export async function runTick(deps: SchedulerDeps): Promise<TickSummary> {
     skippedByTimePeriod: summary.skippedByTimePeriod,
     missed: summary.missed,
     overdue: summary.overdue,
+    staleResults: summary.staleResults,
     failedToSend: summary.failedToSend,
   });
   return summary;
 }
 
 function nothingDone(): TickSummary {
-  return { window: null, planned: 0, sentByRegion: {}, unservedByRegion: {}, skippedByTimePeriod: 0, missed: 0, overdue: 0, failedToSend: 0 };
+  return { window: null, planned: 0, sentByRegion: {}, unservedByRegion: {}, skippedByTimePeriod: 0, missed: 0, overdue: 0, staleResults: 0, failedToSend: 0 };
 }

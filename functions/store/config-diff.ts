@@ -133,7 +133,7 @@ function checkFields(row: {
   condition: string | null; enabled: boolean; every_s: number; changing_every_s: number; retry_every_s: number;
   time_period: string | null; failed_after: number; recovers_after: number; quorum: number; notify: unknown;
   groups: string[]; locations: string[]; runs: RunProjection[];
-  freshness_s: number | null; freshness_grace_s: number | null; depends_on: string[];
+  freshness_s: number | null; freshness_grace_s: number | null; depends_on: string[]; downtime_period: string | null;
 }): Projection {
   return {
     summary: row.summary,
@@ -152,6 +152,7 @@ function checkFields(row: {
     run: sortRuns(row.runs),
     freshness: row.freshness_s === null ? null : { every_s: row.freshness_s, grace_s: row.freshness_grace_s },
     dependsOn: sorted(row.depends_on),
+    downtimePeriod: row.downtime_period,
   };
 }
 
@@ -228,6 +229,7 @@ async function storedObjects(sql: Queryable, siteId: string, siteName: string, s
       select c.kind, c.name, p.kind || '/' || p.name as parent_key, c.summary, c.description, cmd.name as command,
              c.parameters, c.condition, c.enabled, c.every_s, c.changing_every_s, c.retry_every_s, tp.name as time_period,
              c.failed_after, c.recovers_after, c.quorum, c.notify, c.freshness_s, c.freshness_grace_s, c.depends_on,
+             dtp.name as downtime_period,
              array(select g.name from check_group_member m join check_group g on g.id = m.group_id
                    where m.site_id = ${siteId} and m.check_id = c.id) as groups,
              array(select l.name from check_location cl join location l on l.id = cl.location_id
@@ -240,6 +242,7 @@ async function storedObjects(sql: Queryable, siteId: string, siteName: string, s
       left join "check" p on p.id = c.parent_id
       left join command cmd on cmd.id = c.command_id
       left join time_period tp on tp.id = c.time_period_id
+      left join time_period dtp on dtp.id = c.downtime_period_id
       where c.site_id = ${siteId} and c.origin = 'config'`,
   ]);
   for (const l of locations) {

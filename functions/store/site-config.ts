@@ -67,6 +67,7 @@ interface CheckRow {
   initial_output: string | null;
   freshness_s: number | null;
   freshness_grace_s: number | null;
+  downtime_period: string | null;
   /** Of a host: the hosts it is reached through (its `parents`). */
   depends_on: string[];
 }
@@ -332,6 +333,7 @@ function plannedCheck(
     initial_output: check.initially?.output ?? null,
     freshness_s: check.freshness?.everyS ?? null,
     freshness_grace_s: check.freshness?.graceS ?? null,
+    downtime_period: check.downtimePeriod ?? null,
     depends_on: 'parents' in check ? (check as HostModel).parents : [],
   };
   return { fields, check, runOn };
@@ -351,7 +353,7 @@ const CHECK_RECORD = `r(kind text, name text, parent_key text, parent_id uuid, h
   command text, parameters jsonb, condition text, enabled boolean, every_s integer,
   changing_every_s integer, retry_every_s integer, time_period text, failed_after smallint,
   recovers_after smallint, quorum smallint, notify jsonb, freshness_s integer, freshness_grace_s integer,
-  depends_on text[], config_digest text)`;
+  downtime_period text, depends_on text[], config_digest text)`;
 
 /**
  * Brings the site's checks in line with the configured containers, writing only the containers
@@ -386,17 +388,18 @@ async function upsertChecks(tx: Transaction, siteId: string, site: SiteModel, co
     const upserted = await tx.unsafe<{ id: string; kind: string; name: string; parent_id: string | null }[]>(
       `insert into "check" (site_id, kind, name, parent_id, host_id, summary, description, command_id,
          parameters, condition, enabled, every_s, changing_every_s, retry_every_s, time_period_id,
-         failed_after, recovers_after, quorum, notify, phase_ms, freshness_s, freshness_grace_s, depends_on, config_digest)
+         failed_after, recovers_after, quorum, notify, phase_ms, freshness_s, freshness_grace_s, downtime_period_id, depends_on, config_digest)
        select $1, r.kind, r.name, r.parent_id, h.id, r.summary, r.description, c.id,
          coalesce(r.parameters, '{}'), r.condition, r.enabled, r.every_s, r.changing_every_s, r.retry_every_s, tp.id,
          r.failed_after, r.recovers_after, r.quorum, coalesce(r.notify, '{}'),
          -- A stable spread of due times over the interval: the same check keeps its phase.
          (hashtext($1::text || r.kind || coalesce(r.parent_key, '') || r.name) & 2147483647) % (r.every_s * 1000),
-         r.freshness_s, r.freshness_grace_s, coalesce(r.depends_on, '{}'), r.config_digest
+         r.freshness_s, r.freshness_grace_s, dp.id, coalesce(r.depends_on, '{}'), r.config_digest
        from jsonb_to_recordset($2::jsonb) as ${CHECK_RECORD}
        left join host h on h.site_id = $1 and h.name = r.host
        left join command c on c.site_id = $1 and c.name = r.command
        left join time_period tp on tp.site_id = $1 and tp.name = r.time_period
+       left join time_period dp on dp.site_id = $1 and dp.name = r.downtime_period
        on conflict (site_id, kind, parent_id, name) do update set
          host_id = excluded.host_id, summary = excluded.summary, description = excluded.description,
          command_id = excluded.command_id, parameters = excluded.parameters, condition = excluded.condition,
@@ -405,6 +408,7 @@ async function upsertChecks(tx: Transaction, siteId: string, site: SiteModel, co
          failed_after = excluded.failed_after, recovers_after = excluded.recovers_after,
          quorum = excluded.quorum, notify = excluded.notify, phase_ms = excluded.phase_ms,
          freshness_s = excluded.freshness_s, freshness_grace_s = excluded.freshness_grace_s,
+         downtime_period_id = excluded.downtime_period_id,
          depends_on = excluded.depends_on, config_digest = excluded.config_digest
        returning id, kind, name, parent_id`,
       [siteId, records as never],

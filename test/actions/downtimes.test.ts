@@ -4,6 +4,7 @@ import type { Database } from '#store/database.ts';
 import { applyDowntimes, scheduleDowntime } from '#actions/downtimes.ts';
 import { withTestDatabase } from '../helpers/database.ts';
 import { insertHealthyChecks } from '../helpers/healthy-checks.ts';
+import { applySite } from '../scheduler/fixtures.ts';
 
 const { sql } = await withTestDatabase();
 
@@ -78,3 +79,24 @@ async function updateCounts(connection: Database): Promise<{ updated: number; ho
     select n_tup_upd::int as updated, n_tup_hot_upd::int as hot from pg_stat_user_tables where relid = 'check_state'::regclass`;
   return row!;
 }
+
+test('recurring downtime: a check with <downtime time-period> is in downtime whenever the period is open, in its own zone, one-off windows besides', async () => {
+  // 2026-05-02 is a Saturday; the window is Saturday 01:00-03:00 in New York (05:00-07:00 UTC).
+  const { siteId, checks } = await applySite(sql, `
+    <time-period name="weekend-maintenance" time-zone="America/New_York"><time-range>saturday 01:00-03:00</time-range></time-period>
+    <command name="c" engine="http"/>
+    <host name="db" address="10.0.0.1"><check-command command="c"/><downtime time-period="weekend-maintenance"/></host>
+    <host name="web" address="10.0.0.2"><check-command command="c"/></host>`, 'recurring');
+  const [db, web] = [checks.get('db')!, checks.get('web')!];
+  const saturday = Date.parse('2026-05-02T00:00:00Z');
+  const at = async (utcHours: number) => (await applyDowntimes(sql, saturday + utcHours * HOUR)).filter((c) => c.checkId === db || c.checkId === web).map((c) => `${c.checkId === db ? 'db' : 'web'}:${c.inDowntime}`);
+  assert.deepEqual(await at(4.5), []);
+  assert.deepEqual(await at(5.5), ['db:true']);
+  assert.deepEqual(await inDowntime([db, web]), [true, false]);
+  // A one-off window that ends while the recurring one is open leaves the check in downtime.
+  await scheduleDowntime(sql, { siteId, checkId: db, fromMs: saturday + 5 * HOUR, toMs: saturday + 6 * HOUR, comment: 'patching', by: 'test', nowMs: saturday + 5.5 * HOUR });
+  assert.deepEqual(await at(6.5), []);
+  assert.deepEqual(await inDowntime([db]), [true]);
+  assert.deepEqual(await at(7.5), ['db:false']);
+  assert.deepEqual(await at(7.6), [], 'written once');
+});

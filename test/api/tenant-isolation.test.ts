@@ -53,6 +53,8 @@ async function seedSite(word: string, token: string) {
   await sql`
     insert into reading (site_id, check_id, at, name, value, unit)
     values (${site.id}, ${check!.id}, ${new Date(START_MS - 60_000)}, ${`${word}-time`}, 0.25, 's')`;
+  // An agent's metric: its check's host is in the site's location, so both metrics routes find it.
+  await sql`insert into agent_metric (check_id, name, site_id, value, at) values (${check!.id}, ${`${word}-load`}, ${site.id}, 0.5, ${new Date(START_MS)})`;
   return { siteId: site.id, checkId: check!.id, groupId: group!.id };
 }
 

@@ -107,6 +107,8 @@ export interface CheckModel extends NamedObject {
   initially?: { status: Status; output?: string };
   /** Locations this check runs from and how many must fail; empty means the host's location. */
   runFrom?: { locations: string[]; quorum: number };
+  /** Recurring downtime: the check is in downtime whenever this time period is open. */
+  downtimePeriod?: string;
   /** A passive check that must hear a result every `everyS` seconds, plus `graceS`, or it goes CRITICAL. */
   freshness?: { everyS: number; graceS: number };
   /** Names of the templates this check inherits from, nearest first. */

@@ -219,6 +219,8 @@ class SiteResolver {
     if (location && definition.kind !== 'location') this.lookup('location', location, severity, context);
     const period = body.schedule.get('time-period');
     if (period) this.lookup('time-period', period, severity, context);
+    const downtimePeriod = body.elements.get('downtime')?.attributes.get('time-period');
+    if (downtimePeriod) this.lookup('time-period', downtimePeriod, severity, context);
     for (const teamsRef of this.notifyTeamReferences(body)) this.lookup('team', teamsRef, severity, context);
     this.checkNotificationReferences(body, severity, context);
     const runFrom = body.elements.get('run-from')?.attributes.get('locations');
@@ -424,6 +426,7 @@ class SiteResolver {
     const initialStatus = initially ? parseStatus(initially.attributes.get('status')?.value ?? '') : undefined;
     const runFrom = body.elements.get('run-from');
     const freshness = body.elements.get('freshness');
+    const downtimePeriod = body.elements.get('downtime')?.attributes.get('time-period')?.value;
     const enabled = parseYesNo(body.attributes.get('enabled')?.value ?? 'yes') ?? true;
     return {
       ...this.named(definition, body),
@@ -461,6 +464,7 @@ class SiteResolver {
           }
         : {}),
       ...(freshness ? { freshness: freshnessOf(freshness) } : {}),
+      ...(downtimePeriod ? { downtimePeriod } : {}),
       templates: this.ancestry(definition),
     };
   }

@@ -24,6 +24,7 @@ const CHECK_CHILDREN = [
   'initially',
   'run-from',
   'freshness',
+  'downtime',
 ] as const;
 const CHECK_ATTRIBUTES = [...NAMED, 'groups', 'enabled', 'application', 'category', 'suppressed'] as const;
 
@@ -113,6 +114,8 @@ export const ELEMENTS: Readonly<Record<string, ElementSpec>> = {
   notify: { attributes: ['teams', 'contacts'] },
   initially: { attributes: ['status', 'output'] },
   'access-control': { attributes: ['security-domain', 'grants', 'revokes'] },
+  /** Vigil: recurring downtime, whenever the time period is open. */
+  downtime: { attributes: ['time-period'], required: ['time-period'] },
   /** Vigil: a passive check that must hear a result every `every` (plus `grace`), or it goes CRITICAL. */
   freshness: { attributes: ['every', 'grace'], required: ['every'] },
   /** Vigil: run the check from several locations and combine them, e.g. 2 of 3 must fail. */
