@@ -55,6 +55,11 @@ async function seedSite(word: string, token: string) {
     values (${site.id}, ${check!.id}, ${new Date(START_MS - 60_000)}, ${`${word}-time`}, 0.25, 's')`;
   // An agent's metric: its check's host is in the site's location, so both metrics routes find it.
   await sql`insert into agent_metric (check_id, name, site_id, value, at) values (${check!.id}, ${`${word}-load`}, ${site.id}, 0.5, ${new Date(START_MS)})`;
+  // A dead notification, for the notifications list and its retry to aim at.
+  await sql`
+    insert into notification (site_id, check_id, contact, channel, kind, detail, status, attempts, next_attempt_at, created_at, last_error)
+    values (${site.id}, ${check!.id}, ${`${word}-oncall`}, 'email', 'problem', ${sql.json({ name: `${word}-page`, status: 'CRITICAL' })},
+            'dead', 5, ${new Date(START_MS)}, ${new Date(START_MS)}, ${`${word}: 550 no such mailbox`})`;
   return { siteId: site.id, checkId: check!.id, groupId: group!.id };
 }
 

@@ -13,7 +13,10 @@ import { createApp } from '#api/app.ts';
 import type { ApiDeps } from '#api/deps.ts';
 import { metricRoutes } from '#api/routes/metrics.ts';
 import { passiveRoutes } from '#api/routes/passive.ts';
+import { SmtpEmailChannel } from '#adapters/notify/smtp-email.ts';
+import type { ChannelKind } from '#core/alerting/policy.ts';
 import type { CheckStateChanged } from '#core/messages.ts';
+import type { NotificationChannel } from '#ports/notification-channel.ts';
 import { statusOfRank } from '#core/status.ts';
 import { LocalRuntime, stateChangeRule } from '#local/runtime.ts';
 import { ManualClock } from '#ports/clock.ts';
@@ -21,9 +24,13 @@ import { MemoryLogger } from '#ports/logger.ts';
 import type { Database } from '#store/database.ts';
 import { withTestDatabase } from '../helpers/database.ts';
 import { applySite } from '../scheduler/fixtures.ts';
+import { startSmtpServer } from '../helpers/smtp-server.ts';
 
-/** A site with one check, Vigil running with no worker (nothing here is run by one), and the API beside it. */
-async function running(xml: string, checkName: string) {
+/**
+ * A site with one check, Vigil running with no worker (nothing here is run by one), and the API
+ * beside it; with `channels`, the notifier sends on them (flood window 1 s).
+ */
+async function running(xml: string, checkName: string, channels?: ReadonlyMap<ChannelKind, NotificationChannel>) {
   const { sql } = await withTestDatabase();
   const { siteId, checks } = await applySite(sql, xml);
   const checkId = checks.get(checkName)!;
@@ -34,6 +41,7 @@ async function running(xml: string, checkName: string) {
   const events: CheckStateChanged[] = [];
   const runtime = new LocalRuntime({
     db: sql, log, clock, tickEveryMs: null, workers: 0,
+    ...(channels ? { channels, notifier: { floodWindowMs: 1_000 } } : {}),
     rules: [stateChangeRule('collect', async (event: EventEnvelope) => void events.push(event.detail as unknown as CheckStateChanged))],
   }).start();
   // The passive URLs need no authenticator: the token is the credential.
@@ -97,6 +105,41 @@ test('pings stop: a period plus grace later the check is hard CRITICAL and Check
     [checkId, 'CRITICAL', 'OK', true, 130_000],
   ]);
   assert.equal(events[1]!.output, 'no result for 1m30s (expected every 1m, grace 30s)');
+});
+
+test('pings stop: the on-call contact is emailed that the heartbeat is CRITICAL, once', async () => {
+  const smtp = await startSmtpServer();
+  const email = new SmtpEmailChannel({ host: '127.0.0.1', port: smtp.port, security: 'opportunistic', from: 'vigil@example.com' });
+  const { sql, checkId, clock, runtime, startMs, post } = await running(`
+    <team name="oncall"/><contact name="olivia" teams="oncall" email="olivia@example.com"/>
+    <host name="backup-server"><trap name="nightly"><freshness every="1m" grace="30s"/><notify teams="oncall"/></trap></host>`,
+  'backup-server/nightly', new Map([['email', email]]));
+  const subjects = () => smtp.messages.map((m) => /^Subject: (.*)$/m.exec(m.raw.toString('utf8'))?.[1]);
+  try {
+    await runtime.tick();
+    clock.set(startMs + 10_000);
+    await post('', { status: 'OK', output: 'backup done' });
+    await applied(runtime);
+    clock.set(startMs + 120_000);
+    assert.equal((await runtime.tick()).staleResults, 1);
+    await applied(runtime);
+    assert.deepEqual((await stateOf(sql, checkId)).slice(0, 2), ['CRITICAL', true]);
+    // The notifier's flood window passes; its delayed wake-up (or the next tick's sweep) sends.
+    clock.set(startMs + 122_000);
+    await runtime.tick();
+    const deadline = Date.now() + 10_000;
+    while (smtp.messages.length === 0 && Date.now() < deadline) await sleep(20);
+    assert.deepEqual(subjects(), ['CRITICAL: backup-server/nightly']);
+    assert.deepEqual(smtp.messages[0]!.to, ['olivia@example.com']);
+    assert.match(smtp.messages[0]!.raw.toString('utf8'), /no result for 1m30s \(expected every 1m, grace 30s\)/);
+    clock.set(startMs + 150_000);
+    await runtime.tick();
+    await sleep(300);
+    assert.equal(smtp.messages.length, 1, 'told once');
+  } finally {
+    await runtime.stop();
+    await smtp.close();
+  }
 });
 
 test('an agent pushing metrics every second is one result, not one per push; when it stops it goes CRITICAL, and its next push recovers it', async () => {
