@@ -106,7 +106,7 @@ const IMPLIED = ['check_period', 'notification_period', 'notification_interval',
 
 /** Directives the converter carries over; the others are listed in the notes. */
 const CONVERTED: Partial<Record<NagiosObjectType, ReadonlySet<string>>> = {
-  host: new Set(['host_name', 'alias', 'address', 'hostgroups', 'check_command', 'max_check_attempts', 'check_interval', 'retry_interval', 'active_checks_enabled', 'check_period', 'contacts', 'contact_groups', 'notification_period', 'notification_options', 'notifications_enabled', 'notes']),
+  host: new Set(['host_name', 'alias', 'address', 'parents', 'hostgroups', 'check_command', 'max_check_attempts', 'check_interval', 'retry_interval', 'active_checks_enabled', 'check_period', 'contacts', 'contact_groups', 'notification_period', 'notification_options', 'notifications_enabled', 'notes']),
   service: new Set(['host_name', 'hostgroup_name', 'service_description', 'servicegroups', 'display_name', 'check_command', 'max_check_attempts', 'check_interval', 'retry_interval', 'active_checks_enabled', 'check_period', 'contacts', 'contact_groups', 'notification_period', 'notification_options', 'notifications_enabled', 'notes']),
   contact: new Set(['contact_name', 'alias', 'contactgroups', 'email', 'pager', 'host_notification_period', 'service_notification_period', 'host_notification_options', 'service_notification_options', 'host_notifications_enabled', 'service_notifications_enabled', 'host_notification_commands', 'service_notification_commands']),
 };
@@ -737,6 +737,9 @@ class Converter {
       const resolved = host.resolved;
       const { settings: desired } = this.checkSettings('host', (d) => valueOf(resolved, d), resolved.custom, true, `host '${host.name}'`);
       desired.set('a:address', valueOf(resolved, 'address') ?? host.name);
+      // Nagios's parents are Vigil's: while one is down, this host's problems are not alerted.
+      const parents = (valueOf(resolved, 'parents') ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+      if (parents.length > 0) desired.set('a:parents', parents.join(', '));
       const alias = valueOf(resolved, 'alias');
       if (alias !== undefined && alias !== host.name) desired.set('t:summary', alias);
       const groups = [...host.groups].map((g) => this.displayHostgroups.get(g)).filter((g): g is string => g !== undefined);

@@ -9,7 +9,7 @@ import { splitCommandLine } from '#engines/nagios/command-line.ts';
 import { CheckParameters } from '#engines/parameters.ts';
 import { engineCheck, runEngine } from '../helpers/engine-check.ts';
 import { closedPort, closeServer, listenOnLoopback } from '../helpers/loopback.ts';
-import { createScriptDir, DEBIAN_PLUGIN_DIR, isRunning, missingPlugins, readPid, type ScriptDir } from '../helpers/plugins.ts';
+import { createScriptDir, DEBIAN_PLUGIN_DIR, isRunning, missingPlugins, readPid, stopsRunning, type ScriptDir } from '../helpers/plugins.ts';
 
 const PLUGIN = (name: string) => `${DEBIAN_PLUGIN_DIR}/${name}`;
 
@@ -210,8 +210,8 @@ describe('nagios engine', () => {
       const result = await running;
       assert.equal(result.status, 'TIMEOUT');
       assert.equal(result.output, 'stuck did not finish before the deadline and was killed');
-      assert.equal(await isRunning(childPid), false, 'the child sleep was killed');
-      assert.equal(await isRunning(shellPid), false, 'the plugin was killed');
+      assert.equal(await stopsRunning(childPid), true, 'the child sleep was killed');
+      assert.equal(await stopsRunning(shellPid), true, 'the plugin was killed');
     });
 
     test('through runCheck, a plugin that hangs gives TIMEOUT at the deadline', async () => {

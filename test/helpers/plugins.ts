@@ -54,6 +54,19 @@ export async function isRunning(pid: number): Promise<boolean> {
   }
 }
 
+/**
+ * Whether `pid` is gone within `withinMs`: a process group killed with SIGKILL dies at once, but
+ * the kernel may record a member's death a moment after the call returns, on a loaded machine.
+ */
+export async function stopsRunning(pid: number, withinMs = 1_000): Promise<boolean> {
+  const deadline = Date.now() + withinMs;
+  while (await isRunning(pid)) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return true;
+}
+
 /** Reads the pid a script wrote to `file`. */
 export async function readPid(file: string): Promise<number> {
   const pid = Number.parseInt((await readFile(file, 'utf8')).trim(), 10);

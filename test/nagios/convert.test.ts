@@ -240,3 +240,26 @@ test('check timing: intervals in interval_length units, retry_interval while sof
   assert.equal(http.state.failedAfter, 5);
   assert.equal(web3.schedule.timePeriod, 'workhours', 'the host check period; the service takes it from the host (implied inheritance)');
 });
+
+test("a host's parents carry over: while its parent is down, its problems are not alerted", () => {
+  const root = writeConfig({
+    'nagios.cfg': 'cfg_file=objects.cfg\n',
+    'objects.cfg': `
+define command { command_name c
+    command_line /usr/lib/nagios/plugins/check_dummy 0 $HOSTNAME$
+}
+define host { host_name core-switch
+    max_check_attempts 1
+    check_command c
+}
+define host { host_name web-1
+    parents core-switch
+    max_check_attempts 1
+    check_command c
+}
+`,
+  });
+  const { conversion, site } = convert(join(root, 'nagios.cfg'));
+  assert.match(xml(conversion, 'hosts.xml'), /<host name="web-1"[^>]* parents="core-switch"/);
+  assert.deepEqual(site.hosts.map((h) => [h.name, h.parents]), [['core-switch', []], ['web-1', ['core-switch']]]);
+});
