@@ -192,7 +192,7 @@ describe('nagios engine', () => {
       const path = await scripts.write('leaves_child', `sleep 1000 & echo $! > ${pidFile}; echo "OK - done"`);
       const result = await run(path);
       assert.deepEqual([result.status, result.output], ['OK', 'OK - done']);
-      assert.equal(await isRunning(await readPid(pidFile)), false);
+      assert.equal(await stopsRunning(await readPid(pidFile)), true);
     });
 
     test('at the deadline the whole process group is killed, even one that ignores SIGTERM', async () => {
