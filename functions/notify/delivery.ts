@@ -18,6 +18,7 @@
 import { renderNotification } from '#core/alerting/messages.ts';
 import type { ChannelKind, ContactInfo } from '#core/alerting/policy.ts';
 import { mapConcurrently } from '#core/concurrently.ts';
+import { groupBy } from '#core/group-by.ts';
 import { ChannelError, type NotificationKind, type NotifiedCheck, type Recipient } from '#ports/notification-channel.ts';
 import { settingsOf, wakeUpAfter, type NotifierDeps, type NotifierSettings } from './notifier-deps.ts';
 import { loadSiteDirectory, type SiteDirectory } from './site-directory.ts';
@@ -152,13 +153,7 @@ async function cancellations(deps: NotifierDeps, claimed: readonly Claimed[]): P
 
 /** Per (site, contact, channel): each on its own, or above the threshold one summary of them all. */
 function group(notifications: readonly Claimed[], threshold: number): Send[] {
-  const groups = new Map<string, Claimed[]>();
-  for (const n of notifications) {
-    const key = `${n.site_id}\u0000${n.contact}\u0000${n.channel}`;
-    const members = groups.get(key);
-    if (members) members.push(n);
-    else groups.set(key, [n]);
-  }
+  const groups = groupBy(notifications, (n) => `${n.site_id}\u0000${n.contact}\u0000${n.channel}`);
   return [...groups.values()].flatMap((members) => {
     const { site_id: siteId, contact, channel } = members[0]!;
     return members.length > threshold

@@ -9,6 +9,7 @@
  * flapping or suppressed alerts get none of these. An alert with notifications still pending
  * is left to delivery.
  */
+import { groupBy } from '#core/group-by.ts';
 import { notificationPolicy, type EscalationPolicy } from '#core/alerting/policy.ts';
 import { deliveriesFor, namedContacts, type Delivery } from '#core/alerting/recipients.ts';
 import { statusOfRank } from '#core/status.ts';
@@ -44,9 +45,7 @@ export async function queueFollowUps(deps: NotifierDeps): Promise<number> {
       and not exists (select from notification n where n.alert_id = a.id and n.status = 'pending')`;
   if (alerts.length === 0) return 0;
   let queued = 0;
-  const bySite = new Map<string, OpenAlert[]>();
-  for (const alert of alerts) bySite.set(alert.site_id, [...(bySite.get(alert.site_id) ?? []), alert]);
-  for (const [siteId, siteAlerts] of bySite) {
+  for (const [siteId, siteAlerts] of groupBy(alerts, (alert) => alert.site_id)) {
     queued += await deps.db.begin(async (tx) => {
       const directory = await loadSiteDirectory(tx, siteId);
       const checks = await loadChecks(tx, siteId, siteAlerts.map((alert) => alert.check_id));

@@ -10,6 +10,7 @@
  * change is a redelivery and changes nothing.
  */
 import { namedContacts, deliveriesFor } from '#core/alerting/recipients.ts';
+import { groupBy } from '#core/group-by.ts';
 import { notificationPolicy } from '#core/alerting/policy.ts';
 import type { CheckStateChanged } from '#core/messages.ts';
 import { isProblem, statusRank } from '#core/status.ts';
@@ -56,10 +57,8 @@ export interface StateChangeOutcome {
 
 /** Handles a batch of events, one transaction per site. */
 export async function handleStateChanges(deps: NotifierDeps, events: readonly CheckStateChanged[]): Promise<StateChangeOutcome> {
-  const bySite = new Map<string, CheckStateChanged[]>();
-  for (const event of events) bySite.set(event.siteId, [...(bySite.get(event.siteId) ?? []), event]);
   const outcome: StateChangeOutcome = { notifications: 0, ignored: 0 };
-  for (const [siteId, siteEvents] of bySite) {
+  for (const [siteId, siteEvents] of groupBy(events, (event) => event.siteId)) {
     const { notifications, ignored } = await deps.db.begin((tx) => handleSiteEvents(deps, tx, siteId, siteEvents)) as StateChangeOutcome;
     outcome.notifications += notifications;
     outcome.ignored += ignored;
