@@ -3,9 +3,9 @@
  *
  * 1. Claim. A (contact, channel) is due when its burst of new notifications has been quiet for
  *    the flood window (or its first has waited the longest hold), or a retry is due; all its
- *    pending notifications are then claimed (a lease: `next_attempt_at` moves past the send, so
- *    a notifier that dies mid-send leaves them to be tried again). SKIP LOCKED lets several
- *    notifiers deliver side by side.
+ *    pending notifications are then claimed: 'sending', under a lease (`next_attempt_at` moves
+ *    past the send, so a notifier that dies mid-send leaves them to be tried again). SKIP
+ *    LOCKED lets several notifiers deliver side by side.
  * 2. Still worth sending? A problem, reminder or escalation is cancelled, with the reason, when
  *    the check is now acknowledged, in downtime, flapping or suppressed, when its host (or, for a
  *    host, a parent host) is down, or when it recovered meanwhile. Its alert then stays
@@ -117,21 +117,23 @@ async function claim(deps: NotifierDeps, settings: NotifierSettings, nowMs: numb
   return deps.db<Claimed[]>`
     with due as (
       select site_id, contact, channel from notification
-      where status = 'pending'
+      where status in ('pending', 'sending')
       group by site_id, contact, channel
       having bool_or(attempts > 0 and next_attempt_at <= ${now})
           or max(next_attempt_at) filter (where attempts = 0) <= ${now}
           or min(next_attempt_at) filter (where attempts = 0) <= ${heldSince}
     ),
     claimed as (
+      -- Pending ones, and 'sending' ones whose lease ran out (their notifier died mid-send).
       select n.id from notification n
       join due d on d.site_id = n.site_id and d.contact = n.contact and d.channel = n.channel
-      where n.status = 'pending' and (n.next_attempt_at <= ${now} or n.attempts = 0)
+      where (n.status = 'pending' and (n.next_attempt_at <= ${now} or n.attempts = 0))
+         or (n.status = 'sending' and n.next_attempt_at <= ${now})
       order by n.id
       limit ${MAX_CLAIM}
       for update of n skip locked
     )
-    update notification n set attempts = n.attempts + 1, next_attempt_at = ${new Date(nowMs + settings.leaseMs)}
+    update notification n set status = 'sending', attempts = n.attempts + 1, next_attempt_at = ${new Date(nowMs + settings.leaseMs)}
     from claimed c where n.id = c.id
     returning n.id, n.site_id, n.alert_id, n.check_id, n.contact, n.channel, n.kind, n.detail, n.attempts`;
 }
@@ -204,6 +206,9 @@ async function recordSent(deps: NotifierDeps, send: Send, nowMs: number): Promis
   const ids = send.members.map((n) => n.id);
   const alertIds = [...new Set(send.members.filter((n) => n.kind !== 'recovery' && n.alert_id !== null).map((n) => n.alert_id!))];
   await deps.db.begin(async (tx) => {
+    // The alerts first, then the notifications: the order the notifier's event handling locks
+    // them in (state-changes.ts), so the two never wait for each other in a circle.
+    if (alertIds.length > 0) await tx`update alert set notified_at = ${new Date(nowMs)} where id = any(${alertIds.sort((a, b) => a - b)}::bigint[])`;
     if (send.members.length === 1) {
       await tx`update notification set status = 'sent', sent_at = ${new Date(nowMs)}, last_error = null where id = ${ids[0]!}`;
     } else {
@@ -216,6 +221,5 @@ async function recordSent(deps: NotifierDeps, send: Send, nowMs: number): Promis
         update notification set status = 'summarised', summary_id = ${summary!.id}, sent_at = ${new Date(nowMs)}, last_error = null
         where id = any(${ids}::bigint[])`;
     }
-    if (alertIds.length > 0) await tx`update alert set notified_at = ${new Date(nowMs)} where id = any(${alertIds}::bigint[])`;
   });
 }

@@ -42,7 +42,7 @@ export async function queueFollowUps(deps: NotifierDeps): Promise<number> {
     from alert a
     where a.closed_at is null
       and alert_suppression(a.check_id) is null
-      and not exists (select from notification n where n.alert_id = a.id and n.status = 'pending')`;
+      and not exists (select from notification n where n.alert_id = a.id and n.status in ('pending', 'sending'))`;
   if (alerts.length === 0) return 0;
   let queued = 0;
   for (const [siteId, siteAlerts] of groupBy(alerts, (alert) => alert.site_id)) {

@@ -34,7 +34,7 @@ export async function insertNotifications(sql: Queryable, rows: readonly NewNoti
   return inserted.count;
 }
 
-/** Marks pending notifications of these alerts as cancelled, with why. */
+/** Marks pending notifications of these alerts as cancelled, with why (not those being sent: too late). */
 export async function cancelPending(sql: Queryable, siteId: string, alertIds: readonly number[], reason: string): Promise<number> {
   if (alertIds.length === 0) return 0;
   const cancelled = await sql`
@@ -47,11 +47,12 @@ export async function cancelPending(sql: Queryable, siteId: string, alertIds: re
 export async function notifiedRecipients(sql: Queryable, siteId: string, alertId: number): Promise<{ contact: string; channel: ChannelKind }[]> {
   return sql<{ contact: string; channel: ChannelKind }[]>`
     select distinct contact, channel from notification
-    -- Summarised: sent inside a summary (members are marked so only once the summary went out).
-    where site_id = ${siteId} and alert_id = ${alertId} and status in ('sent', 'summarised')`;
+    -- Summarised: sent inside a summary (members are marked so only once the summary went out);
+    -- sending: on its way now, so as good as told.
+    where site_id = ${siteId} and alert_id = ${alertId} and status in ('sent', 'summarised', 'sending')`;
 }
 
-export type NotificationStatus = 'pending' | 'sent' | 'dead' | 'cancelled' | 'summarised';
+export type NotificationStatus = 'pending' | 'sending' | 'sent' | 'dead' | 'cancelled' | 'summarised';
 
 /** A notification as the API lists it: no addresses or channel secrets, only the contact's name. */
 export interface NotificationRecord {
@@ -92,7 +93,7 @@ function recordOf(row: NotificationRow): NotificationRecord {
   return {
     id: row.id, alertId: row.alert_id, checkId: row.check_id, contact: row.contact, channel: row.channel, kind: row.kind,
     status: row.status, attempts: row.attempts, lastError: row.last_error, createdAtMs: row.created_at.getTime(),
-    sentAtMs: row.sent_at?.getTime() ?? null, nextAttemptAtMs: row.status === 'pending' ? row.next_attempt_at.getTime() : null,
+    sentAtMs: row.sent_at?.getTime() ?? null, nextAttemptAtMs: row.status === 'pending' || row.status === 'sending' ? row.next_attempt_at.getTime() : null,
     summaryId: row.summary_id, detail: row.detail,
   };
 }

@@ -59,12 +59,33 @@ export interface StateChangeOutcome {
 export async function handleStateChanges(deps: NotifierDeps, events: readonly CheckStateChanged[]): Promise<StateChangeOutcome> {
   const outcome: StateChangeOutcome = { notifications: 0, ignored: 0 };
   for (const [siteId, siteEvents] of groupBy(events, (event) => event.siteId)) {
-    const { notifications, ignored } = await deps.db.begin((tx) => handleSiteEvents(deps, tx, siteId, siteEvents)) as StateChangeOutcome;
+    const { notifications, ignored } = await retryOnConflict(deps, () => deps.db.begin((tx) => handleSiteEvents(deps, tx, siteId, siteEvents)) as Promise<StateChangeOutcome>);
     outcome.notifications += notifications;
     outcome.ignored += ignored;
   }
   if (outcome.notifications > 0) await wakeUpAfter(deps, settingsOf(deps).floodWindowMs);
   return outcome;
+}
+
+/** PostgreSQL's deadlock and serialization failures: the transaction did nothing, and may simply run again. */
+const RETRYABLE_SQLSTATES = new Set(['40P01', '40001']);
+const CONFLICT_ATTEMPTS = 3;
+
+/**
+ * Runs a transaction again when PostgreSQL aborted it for a deadlock: delivery and follow-ups
+ * lock alerts and notifications too, and failing the batch would hold its events back a whole
+ * visibility timeout.
+ */
+async function retryOnConflict<T>(deps: NotifierDeps, work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (attempt >= CONFLICT_ATTEMPTS || !code || !RETRYABLE_SQLSTATES.has(code)) throw error;
+      deps.log.warn('notifier transaction hit a lock conflict; running it again', { attempt, code });
+    }
+  }
 }
 
 async function handleSiteEvents(deps: NotifierDeps, tx: Transaction, siteId: string, events: CheckStateChanged[]): Promise<StateChangeOutcome> {
@@ -106,9 +127,10 @@ async function handleSiteEvents(deps: NotifierDeps, tx: Transaction, siteId: str
       }
     } else if (open) {
       await tx`update alert set closed_at = ${new Date(event.atMs)}, changed_at = ${new Date(event.atMs)} where id = ${open.id}`;
-      // Over before anyone heard of it: no news is the news.
+      // Over before anyone heard of it: no news is the news. What is being sent right now goes,
+      // so its recipients hear of the recovery too.
       await cancelPending(tx, siteId, [open.id], `recovered (${event.toStatus}) before it was sent`);
-      if (event.recovery && open.notified_at) queued.push(...await recoveryNotifications(tx, directory, check, event, open.id, { siteId, dueAtMs, nowMs }));
+      if (event.recovery) queued.push(...await recoveryNotifications(tx, directory, check, event, open.id, { siteId, dueAtMs, nowMs }));
     }
   }
   await insertNotifications(tx, queued);

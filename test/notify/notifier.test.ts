@@ -61,6 +61,7 @@ function event(key: string, from: Status, to: Status, atMs = clock.nowMs()): Che
 async function setState(key: string, status: Status, flags: { acknowledged?: boolean; in_downtime?: boolean; flapping?: boolean } = {}) {
   await sql`
     update check_state set status = ${statusRank(status)}, hard_status = ${statusRank(status)}, hard = true,
+      last_result_at = null, last_hard_change_at = null,
       acknowledged = ${flags.acknowledged ?? false}, in_downtime = ${flags.in_downtime ?? false}, flapping = ${flags.flapping ?? false}
     where check_id = ${checks.get(key)!}`;
 }
@@ -118,6 +119,19 @@ test('a recovery tells whoever was told; a problem over before it was sent is ne
   assert.deepEqual({ ...cancelled }, { status: 'cancelled', last_error: 'recovered (OK) before it was sent' });
 });
 
+test('a recovery while the problem is being sent: the send goes on, and its recipients hear of the recovery', async () => {
+  await reset();
+  await change('web/page', 'OK', 'CRITICAL');
+  clock.advance(10_000);
+  // As delivery claims it: on its way, under a lease.
+  await sql`update notification set status = 'sending', attempts = 1, next_attempt_at = ${new Date(clock.nowMs() + 120_000)} where kind = 'problem'`;
+  await change('web/page', 'CRITICAL', 'OK');
+  const rows = await sql<{ contact: string; kind: string; status: string }[]>`select contact, kind, status from notification order by kind, contact`;
+  assert.deepEqual(rows.map((r) => `${r.kind} ${r.contact} ${r.status}`), [
+    'problem alice sending', 'problem bob sending', 'recovery alice pending', 'recovery bob pending',
+  ]);
+});
+
 test('bob ignores warnings; a change from WARNING to CRITICAL tells him then', async () => {
   await reset();
   await change('web/page', 'OK', 'WARNING');
@@ -169,9 +183,16 @@ test('a service whose host is down, and a host whose parent is down, are not ale
   const reasons = await sql<{ reason: string }[]>`select distinct last_error as reason from notification where status = 'cancelled' order by 1`;
   assert.deepEqual(reasons.map((r) => r.reason), ['its host web is down', 'its parent host router is down']);
 
-  // The router comes back and the web host with it, but the page stays down: now it is news.
+  // The router comes back and the web host with it. The page's last result is from while the
+  // host was down: wait for a fresh one. Still down then: now it is news.
   await setState('router', 'OK');
   await change('web', 'CRITICAL', 'OK');
+  await sql`update check_state set last_hard_change_at = ${new Date(clock.nowMs())} where check_id = ${checks.get('web')!}`;
+  await sql`update check_state set last_result_at = ${new Date(clock.nowMs() - 30_000)} where check_id = ${checks.get('web/page')!}`;
+  clock.advance(60_000);
+  await runNotifierSweep(deps);
+  assert.deepEqual(email.lines(), [], 'no fresh result since the host came back');
+  await sql`update check_state set last_result_at = ${new Date(clock.nowMs())} where check_id = ${checks.get('web/page')!}`;
   clock.advance(60_000);
   await runNotifierSweep(deps);
   assert.deepEqual(email.lines().sort(), ['alice: CRITICAL: web/page', 'bob: CRITICAL: web/page']);

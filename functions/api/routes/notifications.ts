@@ -17,7 +17,7 @@ import { bearerAuth, errors, json, uuidParam } from '../openapi.ts';
 import { decodeCursor, pageOf, pageSchema, paginationQuery } from '../pagination.ts';
 import { guarded } from './actions.ts';
 
-const STATUSES = ['pending', 'sent', 'dead', 'cancelled', 'summarised'] as const;
+const STATUSES = ['pending', 'sending', 'sent', 'dead', 'cancelled', 'summarised'] as const;
 const KINDS = ['problem', 'recovery', 'reminder', 'escalation', 'summary'] as const;
 const isKind = (kind: string): kind is (typeof KINDS)[number] => (KINDS as readonly string[]).includes(kind);
 
@@ -28,7 +28,7 @@ const notificationSchema = z.object({
   contact: z.string(),
   channel: z.enum(CHANNEL_KINDS as [string, ...string[]]),
   kind: z.enum(KINDS),
-  status: z.enum(STATUSES).openapi({ description: 'pending (waiting or retrying), sent, dead (given up), cancelled (no longer worth sending: lastError says why), summarised (sent inside the summary summaryId)' }),
+  status: z.enum(STATUSES).openapi({ description: 'pending (waiting or retrying), sending (on its way now), sent, dead (given up), cancelled (no longer worth sending: lastError says why), summarised (sent inside the summary summaryId)' }),
   attempts: z.number().int(),
   lastError: z.string().nullable(),
   createdAt: z.string(),
