@@ -63,8 +63,8 @@ async function start(configPaths: string[]): Promise<void> {
   };
   try {
     console.log(database.embedded ? `database: embedded PostgreSQL in ${DEFAULT_PERSISTENT_DATA_DIR} (${redact(database.url)})` : `database: ${redact(database.url)}`);
+    // Logs which channels there are, and how to turn on the others.
     const channels = channelsFromEnvironment(process.env, log);
-    console.log(`notifications: ${[...channels.keys()].join(', ')}${channels.has('email') ? '' : ' (no email: set VIGIL_SMTP_URL and VIGIL_MAIL_FROM)'}`);
     await migrate(sql, { log: (message, fields) => console.log(`migrate: ${message}${fields.fileName ? ` ${fields.fileName}` : ''}`) });
     const adminId = await ensureLocalAdmin(sql);
     for (const site of sites) {
