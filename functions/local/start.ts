@@ -36,6 +36,10 @@ import { hashPassword } from '#api/auth/passwords.ts';
 import { systemClock } from '#ports/clock.ts';
 import type { Database } from '#store/database.ts';
 
+// The AWS SDK warns on Node 20 that its 2027 versions need Node 22. Deployed functions run on
+// nodejs22.x; a local run talks to no AWS service unless asked, so the warning is only noise here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const DEFAULT_CONFIG = fileURLToPath(new URL('../../examples/quickstart', import.meta.url));
 const DEFAULT_PORT = 8080;
 const LOCAL_DIR = '.vigil';
