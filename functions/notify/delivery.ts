@@ -30,7 +30,7 @@ interface Claimed {
   check_id: string | null;
   contact: string;
   channel: ChannelKind;
-  kind: Exclude<NotificationKind, 'summary' | 'acknowledgement'>;
+  kind: Exclude<NotificationKind, 'summary'>;
   detail: NotifiedCheck;
   attempts: number;
 }
@@ -140,7 +140,8 @@ async function claim(deps: NotifierDeps, settings: NotifierSettings, nowMs: numb
 
 /** Why each claimed problem-like notification should not go out now, by id. */
 async function cancellations(deps: NotifierDeps, claimed: readonly Claimed[]): Promise<Map<number, string>> {
-  const ids = claimed.filter((n) => n.kind !== 'recovery' && n.check_id !== null).map((n) => n.id);
+  // Recoveries and acknowledgements are news whatever the check's state now.
+  const ids = claimed.filter((n) => n.kind !== 'recovery' && n.kind !== 'acknowledgement' && n.check_id !== null).map((n) => n.id);
   if (ids.length === 0) return new Map();
   const rows = await deps.db<{ id: number; reason: string | null }[]>`
     select n.id,
@@ -204,7 +205,7 @@ function recipientOf(contact: ContactInfo, kind: ChannelKind): Recipient | undef
 
 async function recordSent(deps: NotifierDeps, send: Send, nowMs: number): Promise<void> {
   const ids = send.members.map((n) => n.id);
-  const alertIds = [...new Set(send.members.filter((n) => n.kind !== 'recovery' && n.alert_id !== null).map((n) => n.alert_id!))];
+  const alertIds = [...new Set(send.members.filter((n) => n.kind !== 'recovery' && n.kind !== 'acknowledgement' && n.alert_id !== null).map((n) => n.alert_id!))];
   await deps.db.begin(async (tx) => {
     // The alerts first, then the notifications: the order the notifier's event handling locks
     // them in (state-changes.ts), so the two never wait for each other in a circle.

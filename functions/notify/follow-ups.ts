@@ -8,6 +8,8 @@
  * "Unhandled" is `alert_suppression` (sql/011) saying nothing: acknowledged, in downtime,
  * flapping or suppressed alerts get none of these. An alert with notifications still pending
  * is left to delivery.
+ * - And once a problem people were told of is acknowledged, they are told who took it and why
+ *   (`acknowledge="no"` on a contact or channel opts out), once per acknowledgement.
  */
 import { groupBy } from '#core/group-by.ts';
 import { notificationPolicy, type EscalationPolicy } from '#core/alerting/policy.ts';
@@ -33,6 +35,12 @@ interface OpenAlert {
 }
 
 export async function queueFollowUps(deps: NotifierDeps): Promise<number> {
+  const queued = (await queueUnhandledFollowUps(deps)) + (await queueAcknowledgementNotices(deps));
+  if (queued > 0) await wakeUpAfter(deps, 0);
+  return queued;
+}
+
+async function queueUnhandledFollowUps(deps: NotifierDeps): Promise<number> {
   const nowMs = deps.clock.nowMs();
   const alerts = await deps.db<OpenAlert[]>`
     select a.id, a.site_id, a.check_id, a.opened_at, a.changed_at, a.status, a.output, a.notified_at, a.escalations,
@@ -61,7 +69,62 @@ export async function queueFollowUps(deps: NotifierDeps): Promise<number> {
       return notifications.length;
     }) as number;
   }
-  if (queued > 0) await wakeUpAfter(deps, 0);
+  return queued;
+}
+
+interface AcknowledgedAlert extends OpenAlert {
+  acknowledgement_id: number;
+  acknowledged_by: string;
+  comment: string;
+}
+
+/** Notices of acknowledgements not told yet, to whoever was told of the problem. */
+async function queueAcknowledgementNotices(deps: NotifierDeps): Promise<number> {
+  const nowMs = deps.clock.nowMs();
+  const alerts = await deps.db<AcknowledgedAlert[]>`
+    select a.id, a.site_id, a.check_id, a.opened_at, a.changed_at, a.status, a.output, a.notified_at, a.escalations,
+           k.id as acknowledgement_id, k.acknowledged_by, k.comment,
+           (select jsonb_agg(distinct jsonb_build_object('contact', n.contact, 'channel', n.channel, 'sent_at', n.sent_at))
+            from notification n where n.alert_id = a.id and n.status in ('sent', 'summarised')) as told
+    from alert a
+    join check_state s on s.check_id = a.check_id and s.acknowledged
+    cross join lateral (
+      select id, acknowledged_by, comment from acknowledgement
+      where site_id = a.site_id and check_id = a.check_id and removed_at is null
+      order by id desc limit 1
+    ) k
+    where a.closed_at is null and a.notified_at is not null and a.acknowledgement_id is distinct from k.id`;
+  let queued = 0;
+  for (const [siteId, siteAlerts] of groupBy(alerts, (alert) => alert.site_id)) {
+    queued += await deps.db.begin(async (tx) => {
+      const directory = await loadSiteDirectory(tx, siteId);
+      const checks = await loadChecks(tx, siteId, siteAlerts.map((alert) => alert.check_id));
+      const isOpen = directory.isOpenAt(nowMs);
+      const notifications: NewNotification[] = [];
+      for (const alert of siteAlerts) {
+        const check = checks.get(alert.check_id);
+        await tx`update alert set acknowledgement_id = ${alert.acknowledgement_id} where id = ${alert.id}`;
+        if (!check) continue;
+        const status = statusOfRank(alert.status);
+        const detail = {
+          ...notifiedCheck(check, { toStatus: status, fromStatus: 'OK', output: alert.output ?? '', atMs: alert.opened_at.getTime() }),
+          acknowledgement: { by: alert.acknowledged_by, comment: alert.comment },
+        };
+        const told = new Set((alert.told ?? []).map((t) => `${t.contact}\u0000${t.channel}`));
+        const contacts = [...new Set((alert.told ?? []).map((t) => t.contact))]
+          .flatMap((name) => directory.contacts.get(name) ?? [])
+          .filter((contact) => contact.policy.acknowledge);
+        const wanted = deliveriesFor(contacts, notificationPolicy(check.notify.notifications), status, false, isOpen)
+          .filter((d) => told.has(`${d.contact}\u0000${d.channel}`))
+          .filter((d) => directory.contacts.get(d.contact)!.policy.channels.find((c) => c.kind === d.channel)?.acknowledge !== false);
+        notifications.push(...wanted.map((d): NewNotification => ({
+          siteId, alertId: alert.id, checkId: check.id, contact: d.contact, channel: d.channel, kind: 'acknowledgement', detail, dueAtMs: nowMs, createdAtMs: nowMs,
+        })));
+      }
+      await insertNotifications(tx, notifications);
+      return notifications.length;
+    }) as number;
+  }
   return queued;
 }
 

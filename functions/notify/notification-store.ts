@@ -13,7 +13,7 @@ export interface NewNotification {
   checkId: string | null;
   contact: string;
   channel: ChannelKind;
-  kind: Exclude<NotificationKind, 'summary' | 'acknowledgement'>;
+  kind: Exclude<NotificationKind, 'summary'>;
   detail: NotifiedCheck;
   dueAtMs: number;
   createdAtMs: number;

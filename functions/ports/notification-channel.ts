@@ -24,6 +24,8 @@ export interface NotifiedCheck {
   output: string;
   /** When the check entered this status. */
   sinceMs: number;
+  /** For an acknowledgement: who acknowledged it and why. */
+  acknowledgement?: { by: string; comment: string };
 }
 
 export interface NotificationMessage {

@@ -129,10 +129,11 @@ describe('alerting end to end', () => {
     assert.deepEqual(mailsAbout('www/shop is OK'), ['Recovered: www/shop is OK']);
   });
 
-  test('re-notified while unhandled; acknowledged: no more re-notifications', async () => {
+  test('re-notified while unhandled; acknowledged: told who took it, then no more re-notifications', async () => {
     failing.add('/api');
     await eventually('a reminder', () => mailsAbout('www/api').some((s) => s.startsWith('Still CRITICAL')));
     await acknowledgeCheck(sql, { siteId, checkId: checkIds.get('www/api')!, comment: 'on it', by: 'olivia@example.com', atMs: Date.now() });
+    await eventually('the acknowledgement notice', () => mailsAbout('www/api').includes('Acknowledged, CRITICAL: www/api'));
     await sleep(500); // a sweep already under way may still send one
     const afterAck = mailsAbout('www/api').length;
     await sleep(4_000); // two renotify periods

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { acknowledgeCheck } from '#actions/acknowledgements.ts';
 import type { CheckStateChanged } from '#core/messages.ts';
 import { statusRank, type Status } from '#core/status.ts';
 import { ManualClock } from '#ports/clock.ts';
@@ -29,7 +30,7 @@ const SITE = `
     <notification-engine engine="sms" time-period="never-on-monday"/>
   </notifications>
 </contact>
-<contact name="bob" teams="ops" email="bob@example.com"><notifications ignore="warning"/></contact>
+<contact name="bob" teams="ops" email="bob@example.com"><notifications ignore="warning" acknowledge="no"/></contact>
 <contact name="carol" teams="managers" email="carol@example.com"/>
 <command name="http" engine="http"><parameter name="host">#{host.address}</parameter></command>
 <host name="router" address="10.0.0.1"><check-command command="http"/><notify teams="ops"/></host>
@@ -80,6 +81,7 @@ async function passAndDeliver(ms: number) {
 async function reset() {
   await sql`delete from notification`;
   await sql`delete from alert`;
+  await sql`delete from acknowledgement`;
   for (const key of checks.keys()) await setState(key, 'OK');
   email.clear();
   sms.clear();
@@ -150,11 +152,15 @@ test('acknowledged: no more reminders until the state changes', async () => {
   clock.advance(31 * 60_000);
   await runNotifierSweep(deps);
   assert.deepEqual(email.lines(), ['alice: Still CRITICAL: web/page'], 'alice renotifies every 30 minutes; bob does not');
-  await setState('web/page', 'CRITICAL', { acknowledged: true });
+  await acknowledgeCheck(sql, { siteId, checkId: checks.get('web/page')!, comment: 'looking into it', by: 'carol@example.com', atMs: clock.nowMs() });
+  email.clear();
+  await runNotifierSweep(deps);
+  assert.deepEqual(email.lines(), ['alice: Acknowledged, CRITICAL: web/page'], 'who was told hears who took it; bob opted out');
+  assert.match(email.sent[0]!.message.text, /^carol@example\.com acknowledged web\/page \(CRITICAL since .*\): looking into it/);
   email.clear();
   clock.advance(31 * 60_000);
   await runNotifierSweep(deps);
-  assert.deepEqual(email.lines(), []);
+  assert.deepEqual(email.lines(), [], 'no reminders, and the acknowledgement told once');
 });
 
 test('escalation: after an hour unhandled, the managers are told, once', async () => {

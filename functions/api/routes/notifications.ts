@@ -18,7 +18,7 @@ import { decodeCursor, pageOf, pageSchema, paginationQuery } from '../pagination
 import { guarded } from './actions.ts';
 
 const STATUSES = ['pending', 'sending', 'sent', 'dead', 'cancelled', 'summarised'] as const;
-const KINDS = ['problem', 'recovery', 'reminder', 'escalation', 'summary'] as const;
+const KINDS = ['problem', 'recovery', 'reminder', 'escalation', 'acknowledgement', 'summary'] as const;
 const isKind = (kind: string): kind is (typeof KINDS)[number] => (KINDS as readonly string[]).includes(kind);
 
 const notificationSchema = z.object({

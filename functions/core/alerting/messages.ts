@@ -31,6 +31,11 @@ function single(kind: NotificationKind, check: NotifiedCheck) {
         subject: `Recovered: ${label(check)} is ${check.status}`,
         text: `${label(check)} recovered (${check.previousStatus} -> ${check.status}) at ${since}.\n${check.output}`,
       };
+    case 'acknowledgement':
+      return {
+        subject: `Acknowledged, ${check.status}: ${label(check)}`,
+        text: `${check.acknowledgement?.by ?? 'someone'} acknowledged ${label(check)} (${check.status} since ${since}): ${check.acknowledgement?.comment ?? ''}\n${check.output}`,
+      };
     case 'reminder':
       return {
         subject: `Still ${check.status}: ${label(check)}`,

@@ -35,6 +35,8 @@ export interface ChannelPolicy {
   timePeriod?: string;
   alerts: boolean;
   recovery: boolean;
+  /** Whether acknowledgements of problems it told of are told on it too. */
+  acknowledge: boolean;
   /** Statuses this channel is not used for. */
   ignore: Status[];
   /** The channel's own settings: a webhook's `url` and `secret`, a Slack `url`. */
@@ -57,6 +59,8 @@ export interface NotificationPolicy {
   timePeriod?: string;
   alerts: boolean;
   recovery: boolean;
+  /** Tell who acknowledged a problem (to those told of it). */
+  acknowledge: boolean;
   ignore: Status[];
   /** Remind while the problem is open and unhandled; never when absent. */
   renotifyEveryMs?: number;
@@ -67,7 +71,7 @@ export interface NotificationPolicy {
 
 /** What nothing written means: notify, for every state, recoveries too, at any time. */
 export const DEFAULT_POLICY: NotificationPolicy = Object.freeze({
-  enabled: true, alerts: true, recovery: true, ignore: [], channels: [], escalations: [],
+  enabled: true, alerts: true, recovery: true, acknowledge: true, ignore: [], channels: [], escalations: [],
 }) as NotificationPolicy;
 
 type Json = Record<string, unknown>;
@@ -82,6 +86,7 @@ export function notificationPolicy(json: unknown): NotificationPolicy {
     ...(timePeriod ? { timePeriod } : {}),
     alerts: yes(json.alerts, true),
     recovery: yes(json.recovery, true),
+    acknowledge: yes(json.acknowledge, true),
     ignore: statuses(json.ignore),
     ...(renotifyEveryMs ? { renotifyEveryMs } : {}),
     channels: list(json['notification-engine']).flatMap(channelPolicy),
@@ -100,6 +105,7 @@ function channelPolicy(json: Json): ChannelPolicy[] {
     // Bergamot writes both `alert` and `alerts` on engines.
     alerts: yes(json.alerts ?? json.alert, true),
     recovery: yes(json.recovery, true),
+    acknowledge: yes(json.acknowledge, true),
     ignore: statuses(json.ignore),
     parameters: Object.fromEntries(list(json.parameter).map((p) => [text(p.name) ?? '', text(p.text) ?? ''])),
   }];
@@ -145,7 +151,7 @@ export function contactChannels(contact: ContactInfo): ChannelPolicy[] {
 }
 
 function defaultChannel(kind: ChannelKind): ChannelPolicy {
-  return { kind, enabled: true, alerts: true, recovery: true, ignore: [], parameters: {} };
+  return { kind, enabled: true, alerts: true, recovery: true, acknowledge: true, ignore: [], parameters: {} };
 }
 
 function reachable(contact: ContactInfo, channel: ChannelPolicy): boolean {
