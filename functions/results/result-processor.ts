@@ -14,6 +14,7 @@
  * - publishing and pushing happen after commit and never fail the batch: events stay in the
  *   outbox for a later run, and a browser that misses a push catches up when it reconnects.
  */
+import { publishChangesBySite } from '#actions/check-changes.ts';
 import { CHECK_STATE_CHANGED, EVENT_SOURCE, parseResultMessage, type CheckStateChanged, type ResultMessage } from '#core/messages.ts';
 import { isOk, isProblem } from '#core/status.ts';
 import type { EventBus } from '#ports/event-bus.ts';
@@ -23,6 +24,7 @@ import type { BatchResponse, ReceivedMessage } from '#ports/queue.ts';
 import type { Database } from '#store/database.ts';
 import { groupRollup, groupsAboveChecks } from '#store/group-rollup.ts';
 import { applyResults, type AppliedCheck } from './apply-results.ts';
+import { refreshDependentSuppression } from './dependency-suppression.ts';
 import { enqueueEvents, publishOutbox, type OutboxEvent } from './event-outbox.ts';
 import { describeChecks, lockStoredChecks, writeAppliedChecks } from './result-store.ts';
 
@@ -72,14 +74,15 @@ export async function processResultMessages(deps: ResultProcessorDeps, messages:
 export async function processResults(deps: ResultProcessorDeps, results: readonly ResultMessage[]): Promise<Omit<ProcessedBatch, 'batchItemFailures'>> {
   if (results.length === 0) return { applied: 0, ignored: 0, transitions: 0, hardChanges: 0 };
   const keys = uniqueKeys(results);
-  const { applied, ignored, outboxIds } = await deps.db.begin(async (tx) => {
+  const { applied, ignored, outboxIds, suppressionChanges } = await deps.db.begin(async (tx) => {
     const stored = await lockStoredChecks(tx, keys);
     const unknown = keys.filter((key) => !stored.has(key.checkId));
     if (unknown.length > 0) deps.log.warn('results for checks that do not exist (removed, or of another site) are ignored', { checks: unknown.length });
     const outcome = applyResults(stored, results);
     await writeAppliedChecks(tx, outcome.applied);
     const events = await stateChangeEvents(tx, outcome.applied);
-    return { ...outcome, outboxIds: await enqueueEvents(tx, events) };
+    const hardChanged = outcome.applied.filter((check) => check.hardChanges.length > 0).map((check) => check.checkId);
+    return { ...outcome, outboxIds: await enqueueEvents(tx, events), suppressionChanges: await refreshDependentSuppression(tx, hardChanged) };
   });
 
   const transitions = applied.reduce((n, check) => n + check.transitions.length, 0);
@@ -93,6 +96,8 @@ export async function processResults(deps: ResultProcessorDeps, results: readonl
   await pushChanges(deps, applied).catch((error: unknown) =>
     deps.log.warn('pushing changes failed', { reason: String((error as Error).message) }),
   );
+  // What a host's change suppressed or released behind it: handled or not, without a result of its own.
+  await publishChangesBySite(deps, suppressionChanges);
   return { applied: applied.length, ignored, transitions, hardChanges };
 }
 

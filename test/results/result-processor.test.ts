@@ -171,3 +171,30 @@ describe('result processor', () => {
     assert.deepEqual(outcome.batchItemFailures.map((f) => f.itemIdentifier), batch.map((m) => m.messageId));
   });
 });
+
+test('a host going down suppresses its services and the hosts behind it (handled, pushed); coming back releases them', async () => {
+  const { siteId } = await applySiteConfiguration(sql, onlySite(loadXml({ 'site.xml': `
+    <command name="http" engine="http"/>
+    <host name="router" address="10.0.0.1"><check-command command="http"/></host>
+    <host name="web" address="10.0.0.2" parents="router"><check-command command="http"/>
+      <service name="page"><check-command command="http"/></service></host>
+    <host name="other" address="10.0.0.3"><check-command command="http"/></host>` }, 'dependencies')), 'test');
+  const ids = new Map((await sql<{ id: string; key: string }[]>`
+    select c.id, coalesce(p.name || '/', '') || c.name as key from "check" c left join "check" p on p.id = c.parent_id
+    where c.site_id = ${siteId}`).map((row) => [row.key, row.id]));
+  const suppressed = async () => Object.fromEntries((await sql<{ key: string; suppressed: boolean }[]>`
+    select coalesce(p.name || '/', '') || c.name as key, s.suppressed from check_state s join "check" c on c.id = s.check_id
+    left join "check" p on p.id = c.parent_id where c.site_id = ${siteId} order by 1`).map((row) => [row.key, row.suppressed]));
+  const processor = deps();
+  const result = (key: string, status: Status, atMs: number) => message({ siteId, checkId: ids.get(key)!, status, finishedAtMs: atMs });
+
+  await processResultMessages(processor, [result('router', 'CRITICAL', T0), result('web', 'CRITICAL', T0)]);
+  assert.deepEqual(await suppressed(), { other: false, router: false, web: true, 'web/page': true });
+  const pushed = processor.push.published.flatMap((change) => change.checks.map((check) => check.checkId));
+  assert.ok(pushed.includes(ids.get('web/page')!), 'the service, handled now without a result of its own, is pushed');
+
+  await processResultMessages(processor, [result('router', 'OK', T0 + 60_000)]);
+  assert.deepEqual(await suppressed(), { other: false, router: false, web: false, 'web/page': true }, 'web itself is still down');
+  await processResultMessages(processor, [result('web', 'OK', T0 + 120_000)]);
+  assert.deepEqual(await suppressed(), { other: false, router: false, web: false, 'web/page': false });
+});
