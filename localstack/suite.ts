@@ -4,7 +4,7 @@
  *
  *   EventBridge rate(1 minute) -> scheduler Lambda -> SQS check queue (us-east-1, eu-west-1)
  *     -> worker Lambdas -> SQS results queue -> result processor Lambda -> PostgreSQL
- *     -> EventBridge CheckStateChanged -> notifier queue
+ *     -> EventBridge CheckStateChanged -> notifier queue -> notifier Lambda -> alert, notification
  *     -> WebSocket API push (@connections) -> a subscribed client
  *
  * Each step prints what it waits for and how long it took; the first that fails stops the suite
@@ -15,14 +15,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DeleteMessageBatchCommand, GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import WebSocket from 'ws';
 import { createUser, setMemberRole } from '#api/auth/accounts.ts';
 import { createApiToken } from '#api/auth/api-tokens.ts';
 import { loadFiles } from '#cli/vigil.ts';
 import { connect, type Database } from '#store/database.ts';
 import { applySiteConfiguration } from '#store/site-config.ts';
-import { names, type VigilConfig } from '../infra/config.ts';
+import type { VigilConfig } from '../infra/config.ts';
 import { deployToLocalStack, LOCALSTACK_CREDENTIALS } from './deploy.ts';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -62,7 +61,7 @@ export async function runSuite(options: SuiteOptions): Promise<void> {
 
     const states = await step('checks run through EventBridge, SQS and Lambda in both regions', () => waitForStates(db, siteId));
     const refusedId = states.get('refused')!.checkId;
-    await step('CheckStateChanged reached the notifier queue through the event bus rule', () => waitForNotification(options.endpoint, config, refusedId));
+    await step('CheckStateChanged went through the event bus rule and the notifier queue to the notifier Lambda, which opened an alert and a notification', () => waitForNotification(db, refusedId));
     await step('the change was pushed over the WebSocket API', () => waitForPush(messages, refusedId));
   } finally {
     socket?.close();
@@ -184,23 +183,16 @@ async function waitForStates(db: Database, siteId: string): Promise<Map<string, 
   throw new Error(`checks did not reach their states in ${CHECKS_TIMEOUT_MS / 60_000} minutes; last seen:\n${rows.map((row) => `  ${row.name}: ${row.status}${row.hard ? '' : ' (soft)'} ${row.output ?? ''} ${JSON.stringify(row.locations)}`).join('\n')}\n  (look at the scheduler, worker and results functions' logs: awslocal logs tail /aws/lambda/...)`);
 }
 
-async function waitForNotification(endpoint: string, config: VigilConfig, checkId: string): Promise<string> {
-  const sqs = new SQSClient({ endpoint, region: config.homeRegion, credentials: LOCALSTACK_CREDENTIALS });
-  const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: names.notifierQueue(config) }));
+async function waitForNotification(db: Database, checkId: string): Promise<string> {
   const deadline = Date.now() + PUSH_TIMEOUT_MS;
-  const seen: string[] = [];
   while (Date.now() < deadline) {
-    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 5 }));
-    if (Messages.length > 0) {
-      await sqs.send(new DeleteMessageBatchCommand({ QueueUrl, Entries: Messages.map((m, index) => ({ Id: String(index), ReceiptHandle: m.ReceiptHandle! })) }));
-    }
-    for (const message of Messages) {
-      const event = JSON.parse(message.Body ?? '{}') as { 'detail-type'?: string; detail?: { checkId?: string; toStatus?: string } };
-      seen.push(`${event['detail-type']} ${event.detail?.checkId}`);
-      if (event['detail-type'] === 'CheckStateChanged' && event.detail?.checkId === checkId) return `${event.detail.toStatus ?? ''}`;
-    }
+    const [row] = await db<{ contact: string; status: string; kind: string; last_error: string | null }[]>`
+      select n.contact, n.status, n.kind, n.last_error from alert a join notification n on n.alert_id = a.id
+      where a.check_id = ${checkId} order by n.id limit 1`;
+    if (row) return `${row.kind} to ${row.contact}: ${row.status}${row.last_error ? ` (${row.last_error})` : ''}`;
+    await sleep(2_000);
   }
-  throw new Error(`no CheckStateChanged for the refused check on ${names.notifierQueue(config)} (seen: ${seen.join(', ') || 'nothing'})`);
+  throw new Error(`no alert and notification for the refused check within ${PUSH_TIMEOUT_MS / 1000} s: look at the notifier function's log (awslocal logs tail /aws/lambda/vigil-notifier)`);
 }
 
 async function waitForPush(messages: unknown[], checkId: string): Promise<string> {
