@@ -3,6 +3,7 @@
  * from "unhandled" to "handled" without any new result, so the browsers watching the check and
  * the groups above it are told at once, the same way the result processor tells them of results.
  */
+import { groupBy } from '#core/group-by.ts';
 import { statusOfRank } from '#core/status.ts';
 import type { Logger } from '#ports/logger.ts';
 import type { CheckChange, Push } from '#ports/push.ts';
@@ -79,7 +80,7 @@ export async function publishCheckChanges(deps: PublishDeps, siteId: string, che
 
 /** {@link publishCheckChanges} for changes across sites (a tick's downtimes): one push per site. */
 export async function publishChangesBySite(deps: PublishDeps, changes: readonly { siteId: string; checkId: string }[]): Promise<void> {
-  const bySite = new Map<string, string[]>();
-  for (const { siteId, checkId } of changes) bySite.set(siteId, [...(bySite.get(siteId) ?? []), checkId]);
-  for (const [siteId, checkIds] of bySite) await publishCheckChanges(deps, siteId, checkIds);
+  for (const [siteId, siteChanges] of groupBy(changes, (change) => change.siteId)) {
+    await publishCheckChanges(deps, siteId, siteChanges.map((change) => change.checkId));
+  }
 }

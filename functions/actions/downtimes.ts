@@ -9,9 +9,8 @@
  * only the rows whose phase is due to move, and writes only the check_state rows whose flag
  * changes (a HOT update: no index covers the flag).
  */
-import { isWithinTimePeriod } from '#core/time-period.ts';
 import { CheckNotFoundError } from '#scheduler/run-now.ts';
-import { loadTimePeriods } from '#scheduler/time-period-spans.ts';
+import { isPeriodOpen, loadTimePeriods } from '#scheduler/time-period-spans.ts';
 import type { Database, Queryable } from '#store/database.ts';
 import { MAX_DOWNTIME_MS } from './limits.ts';
 
@@ -149,12 +148,7 @@ async function openDowntimePeriods(sql: Queryable, nowMs: number, only?: { siteI
   const periods = await loadTimePeriods(sql, [...new Set(used.map((row) => row.site_id))]);
   return used.filter(({ period_id }) => {
     const entry = periods.get(period_id);
-    if (!entry) return false;
-    try {
-      return isWithinTimePeriod(entry.period, nowMs, entry.lookup);
-    } catch {
-      return false;
-    }
+    return entry !== undefined && (isPeriodOpen(entry, nowMs) ?? false);
   }).map((row) => row.period_id);
 }
 

@@ -15,7 +15,9 @@ import { groupBy } from '#core/group-by.ts';
 import { notificationPolicy, type EscalationPolicy } from '#core/alerting/policy.ts';
 import { deliveriesFor, namedContacts, type Delivery } from '#core/alerting/recipients.ts';
 import { statusOfRank } from '#core/status.ts';
-import { settingsOf, wakeUpAfter, type NotifierDeps } from './notifier-deps.ts';
+import type { NotifiedCheck } from '#ports/notification-channel.ts';
+import type { Queryable } from '#store/database.ts';
+import { wakeUpAfter, type NotifierDeps } from './notifier-deps.ts';
 import { insertNotifications, type NewNotification } from './notification-store.ts';
 import { loadSiteDirectory, type SiteDirectory } from './site-directory.ts';
 import { loadChecks, notifiedCheck, problemDeliveries, type CheckInfo } from './state-changes.ts';
@@ -34,6 +36,18 @@ interface OpenAlert {
   told: { contact: string; channel: string; sent_at: string }[] | null;
 }
 
+/** An alert's columns (`a`), with who was told of it: per contact and channel, when last. */
+const alertColumns = (sql: Queryable) => sql`
+  a.id, a.site_id, a.check_id, a.opened_at, a.changed_at, a.status, a.output, a.notified_at, a.escalations,
+  (select jsonb_agg(jsonb_build_object('contact', t.contact, 'channel', t.channel, 'sent_at', t.sent_at))
+   from (select contact, channel, max(sent_at) as sent_at from notification
+         where alert_id = a.id and status in ('sent', 'summarised') group by contact, channel) t) as told`;
+
+/** What a follow-up says about the alert's check: its problem, since the alert opened. */
+function alertDetail(check: CheckInfo, alert: OpenAlert): NotifiedCheck {
+  return notifiedCheck(check, { toStatus: statusOfRank(alert.status), fromStatus: 'OK', output: alert.output ?? '', atMs: alert.opened_at.getTime() });
+}
+
 export async function queueFollowUps(deps: NotifierDeps): Promise<number> {
   const queued = (await queueUnhandledFollowUps(deps)) + (await queueAcknowledgementNotices(deps));
   if (queued > 0) await wakeUpAfter(deps, 0);
@@ -43,10 +57,7 @@ export async function queueFollowUps(deps: NotifierDeps): Promise<number> {
 async function queueUnhandledFollowUps(deps: NotifierDeps): Promise<number> {
   const nowMs = deps.clock.nowMs();
   const alerts = await deps.db<OpenAlert[]>`
-    select a.id, a.site_id, a.check_id, a.opened_at, a.changed_at, a.status, a.output, a.notified_at, a.escalations,
-           (select jsonb_agg(jsonb_build_object('contact', t.contact, 'channel', t.channel, 'sent_at', t.sent_at))
-            from (select contact, channel, max(sent_at) as sent_at from notification
-                  where alert_id = a.id and status in ('sent', 'summarised') group by contact, channel) t) as told
+    select ${alertColumns(deps.db)}
     from alert a
     where a.closed_at is null
       and alert_suppression(a.check_id) is null
@@ -82,10 +93,7 @@ interface AcknowledgedAlert extends OpenAlert {
 async function queueAcknowledgementNotices(deps: NotifierDeps): Promise<number> {
   const nowMs = deps.clock.nowMs();
   const alerts = await deps.db<AcknowledgedAlert[]>`
-    select a.id, a.site_id, a.check_id, a.opened_at, a.changed_at, a.status, a.output, a.notified_at, a.escalations,
-           k.id as acknowledgement_id, k.acknowledged_by, k.comment,
-           (select jsonb_agg(distinct jsonb_build_object('contact', n.contact, 'channel', n.channel, 'sent_at', n.sent_at))
-            from notification n where n.alert_id = a.id and n.status in ('sent', 'summarised')) as told
+    select ${alertColumns(deps.db)}, k.id as acknowledgement_id, k.acknowledged_by, k.comment
     from alert a
     join check_state s on s.check_id = a.check_id and s.acknowledged
     cross join lateral (
@@ -106,10 +114,7 @@ async function queueAcknowledgementNotices(deps: NotifierDeps): Promise<number> 
         await tx`update alert set acknowledgement_id = ${alert.acknowledgement_id} where id = ${alert.id}`;
         if (!check) continue;
         const status = statusOfRank(alert.status);
-        const detail = {
-          ...notifiedCheck(check, { toStatus: status, fromStatus: 'OK', output: alert.output ?? '', atMs: alert.opened_at.getTime() }),
-          acknowledgement: { by: alert.acknowledged_by, comment: alert.comment },
-        };
+        const detail = { ...alertDetail(check, alert), acknowledgement: { by: alert.acknowledged_by, comment: alert.comment } };
         const told = new Set((alert.told ?? []).map((t) => `${t.contact}\u0000${t.channel}`));
         const contacts = [...new Set((alert.told ?? []).map((t) => t.contact))]
           .flatMap((name) => directory.contacts.get(name) ?? [])
@@ -136,7 +141,7 @@ interface FollowUp {
 
 function followUpsOf(directory: SiteDirectory, check: CheckInfo, alert: OpenAlert, nowMs: number): FollowUp {
   const status = statusOfRank(alert.status);
-  const detail = notifiedCheck(check, { toStatus: status, fromStatus: 'OK', output: alert.output ?? '', atMs: alert.opened_at.getTime() });
+  const detail = alertDetail(check, alert);
   const make = (kind: NewNotification['kind']) => (d: Delivery): NewNotification => ({
     siteId: alert.site_id, alertId: alert.id, checkId: check.id, contact: d.contact, channel: d.channel, kind, detail, dueAtMs: nowMs, createdAtMs: nowMs,
   });

@@ -5,9 +5,8 @@
  */
 import { notificationPolicy, type ContactInfo } from '#core/alerting/policy.ts';
 import type { Directory, PeriodCheck } from '#core/alerting/recipients.ts';
-import { isWithinTimePeriod } from '#core/time-period.ts';
 import type { Queryable } from '#store/database.ts';
-import { loadTimePeriods } from '#scheduler/time-period-spans.ts';
+import { isPeriodOpen, loadTimePeriods } from '#scheduler/time-period-spans.ts';
 
 export interface SiteDirectory extends Directory {
   siteName: string;
@@ -36,12 +35,8 @@ export async function loadSiteDirectory(sql: Queryable, siteId: string): Promise
     teamParents: new Map(teams.map((row) => [row.name, row.definition.parents ?? []])),
     isOpenAt: (atMs) => (name) => {
       const entry = byName.get(name);
-      if (!entry) return true;
-      try {
-        return isWithinTimePeriod(entry.period, atMs, entry.lookup);
-      } catch {
-        return true; // an unknown zone: validation refused it; never swallow an alert over it
-      }
+      // Unknown, or an unknown zone (validation refused it): never swallow an alert over it.
+      return entry ? (isPeriodOpen(entry, atMs) ?? true) : true;
     },
   };
 }

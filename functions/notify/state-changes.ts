@@ -104,14 +104,16 @@ async function handleSiteEvents(deps: NotifierDeps, tx: Transaction, siteId: str
     }
     // Serialises the events of one check across notifiers (at-least-once delivery, batches in parallel).
     await tx`select pg_advisory_xact_lock(hashtext('vigil.alert:' || ${check.id}))`;
-    const [open] = await tx<{ id: number; changed_at: Date; notified_at: Date | null }[]>`
-      select id, changed_at, notified_at from alert where site_id = ${siteId} and check_id = ${check.id} and closed_at is null`;
-    const [newer] = await tx`
-      select 1 from alert where site_id = ${siteId} and check_id = ${check.id} and greatest(changed_at, closed_at) >= ${new Date(event.atMs)} limit 1`;
-    if (newer) {
+    // The check's open alert, and whether any of its alerts already saw this event or a later one.
+    const [seen] = await tx<{ open_id: number | null; redelivered: boolean }[]>`
+      select max(id) filter (where closed_at is null) as open_id,
+             coalesce(bool_or(greatest(changed_at, closed_at) >= ${new Date(event.atMs)}), false) as redelivered
+      from alert where site_id = ${siteId} and check_id = ${check.id}`;
+    if (seen!.redelivered) {
       ignored++;
       continue;
     }
+    const openId = seen!.open_id;
     if (isProblem(event.toStatus)) {
       const [alert] = await tx<{ id: number }[]>`
         insert into alert (site_id, check_id, opened_at, changed_at, status, output)
@@ -125,12 +127,12 @@ async function handleSiteEvents(deps: NotifierDeps, tx: Transaction, siteId: str
           kind: 'problem', detail: notifiedCheck(check, event), dueAtMs, createdAtMs: nowMs,
         });
       }
-    } else if (open) {
-      await tx`update alert set closed_at = ${new Date(event.atMs)}, changed_at = ${new Date(event.atMs)} where id = ${open.id}`;
+    } else if (openId !== null) {
+      await tx`update alert set closed_at = ${new Date(event.atMs)}, changed_at = ${new Date(event.atMs)} where id = ${openId}`;
       // Over before anyone heard of it: no news is the news. What is being sent right now goes,
       // so its recipients hear of the recovery too.
-      await cancelPending(tx, siteId, [open.id], `recovered (${event.toStatus}) before it was sent`);
-      if (event.recovery) queued.push(...await recoveryNotifications(tx, directory, check, event, open.id, { siteId, dueAtMs, nowMs }));
+      await cancelPending(tx, siteId, [openId], `recovered (${event.toStatus}) before it was sent`);
+      if (event.recovery) queued.push(...await recoveryNotifications(tx, directory, check, event, openId, { siteId, dueAtMs, nowMs }));
     }
   }
   await insertNotifications(tx, queued);

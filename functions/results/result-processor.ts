@@ -81,8 +81,9 @@ export async function processResults(deps: ResultProcessorDeps, results: readonl
     const outcome = applyResults(stored, results);
     await writeAppliedChecks(tx, outcome.applied);
     const events = await stateChangeEvents(tx, outcome.applied);
-    const hardChanged = outcome.applied.filter((check) => check.hardChanges.length > 0).map((check) => check.checkId);
-    return { ...outcome, outboxIds: await enqueueEvents(tx, events), suppressionChanges: await refreshDependentSuppression(tx, hardChanged) };
+    // Only a host's change moves what depends on it; most batches have none, and no query.
+    const hostsChanged = [...new Set(events.map((event) => event.detail as CheckStateChanged).filter((e) => e.kind === 'host').map((e) => e.checkId))];
+    return { ...outcome, outboxIds: await enqueueEvents(tx, events), suppressionChanges: await refreshDependentSuppression(tx, hostsChanged) };
   });
 
   const transitions = applied.reduce((n, check) => n + check.transitions.length, 0);

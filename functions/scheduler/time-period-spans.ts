@@ -55,6 +55,18 @@ export function isInSpans(spans: readonly OpenSpan[], atMs: number): boolean {
   return span !== undefined && atMs < span.endMs;
 }
 
+/**
+ * Whether a loaded period is open at `atMs`; undefined when it cannot be judged (an unknown
+ * zone), for the caller to decide what that means where it is.
+ */
+export function isPeriodOpen(entry: { period: TimePeriod; lookup: TimePeriodLookup }, atMs: number): boolean | undefined {
+  try {
+    return isWithinTimePeriod(entry.period, atMs, entry.lookup);
+  } catch {
+    return undefined;
+  }
+}
+
 /** A site's time periods, by id, each with the lookup its excludes resolve through. */
 export type SiteTimePeriods = Map<string, { period: TimePeriod; lookup: TimePeriodLookup }>;
 

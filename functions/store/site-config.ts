@@ -268,7 +268,7 @@ interface PlannedCheck {
   runOn: HostModel | undefined;
 }
 
-export function plannedContainers(site: SiteModel): PlannedContainer[] {
+function plannedContainers(site: SiteModel): PlannedContainer[] {
   // Hashed once, not once per host: it holds every command and location of the site.
   const siteInputs = createHash('sha1').update(siteResolutionInputs(site)).digest('base64');
   const containers: PlannedContainer[] = [];

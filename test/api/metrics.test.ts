@@ -9,8 +9,6 @@ import { metricRoutes } from '#api/routes/metrics.ts';
 import { passiveRoutes } from '#api/routes/passive.ts';
 import { parseResultMessage } from '#core/messages.ts';
 import { statusOfRank } from '#core/status.ts';
-import { MemoryLogger } from '#ports/logger.ts';
-import { RecordingPush } from '#ports/push.ts';
 import { processResults } from '#results/result-processor.ts';
 import { findStale } from '#scheduler/freshness.ts';
 import { MAX_METRICS_PER_PUSH, storeMetrics } from '#store/agent-metrics.ts';

@@ -12,7 +12,6 @@
  * it also queues an OK result, as a passive result would be, so the check recovers.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
 import { formatDurationMs } from '#core/duration.ts';
 import { MAX_PASSIVE_BODY_BYTES } from '#actions/limits.ts';
 import { passiveResultMessage, passiveTarget, type PassiveTarget } from '#actions/passive-results.ts';
@@ -20,10 +19,10 @@ import {
   locationMetrics, MAX_METRIC_NAME_CHARS, MAX_METRIC_UNIT_CHARS, MAX_METRICS_PER_PUSH, sourceMetrics, storeMetrics, type MetricValue, type StoredPush,
 } from '#store/agent-metrics.ts';
 import type { RouteModule } from '../app.ts';
-import type { ApiDeps } from '../deps.ts';
-import { ApiError, errorResponse, notFound } from '../errors.ts';
+import { ApiError, notFound } from '../errors.ts';
 import { bearerAuth, errors, errorSchema, json, uuidParam } from '../openapi.ts';
 import { guarded, iso } from './actions.ts';
+import { failedWithoutPath, passiveBodyLimit, passiveTokenParams } from './passive.ts';
 
 const metricValueSchema = z.union([
   z.number().openapi({ description: 'The value, without a unit', example: 42.5 }),
@@ -69,30 +68,14 @@ function reportingResult(target: PassiveTarget, push: StoredPush, nowMs: number)
   return passiveResultMessage(target, { status: 'OK', output, readings: [] }, nowMs);
 }
 
-/**
- * The app logs a failed request with its path, and this path holds a secret: such failures are
- * logged here without it and answered as the app would.
- */
-async function withoutPath<T>(deps: ApiDeps, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    deps.log.error('metrics push failed', { reason: (error as Error).message });
-    throw new ApiError(500, 'internal', 'something went wrong on our side; it has been logged');
-  }
-}
-
 export const metricRoutes: RouteModule = (router, deps) => {
   router.openapi(
     createRoute({
       method: 'post', path: '/passive/{token}/metrics', tags: ['metrics'],
       summary: "Push an agent's metrics for the check this URL belongs to (its latest values; also its heartbeat)",
-      middleware: [bodyLimit({
-        maxSize: MAX_PASSIVE_BODY_BYTES,
-        onError: (c) => errorResponse(c, new ApiError(413, 'too_large', `a metrics push is at most ${MAX_PASSIVE_BODY_BYTES / 1024} KiB`)),
-      })],
+      middleware: passiveBodyLimit('a metrics push'),
       request: {
-        params: z.object({ token: z.string().openapi({ description: 'The token in the passive-result URL made for the check' }) }),
+        params: passiveTokenParams,
         body: json(pushSchema, 'The metrics'),
       },
       responses: {
@@ -105,11 +88,11 @@ export const metricRoutes: RouteModule = (router, deps) => {
     }),
     async (c) => {
       const nowMs = deps.clock.nowMs();
-      const target = await withoutPath(deps, () => passiveTarget(deps.db, c.req.valid('param').token));
+      const target = await passiveTarget(deps.db, c.req.valid('param').token).catch(failedWithoutPath(deps, 'metrics push'));
       if (!target) throw notFound('passive-result URL');
-      const push = await withoutPath(deps, () => storeMetrics(deps.db, target, metricValues(c.req.valid('json').metrics), nowMs));
+      const push = await storeMetrics(deps.db, target, metricValues(c.req.valid('json').metrics), nowMs).catch(failedWithoutPath(deps, 'metrics push'));
       if (push.resumed) {
-        const sent = await withoutPath(deps, () => deps.results.send([{ body: JSON.stringify(reportingResult(target, push, nowMs)) }]));
+        const sent = await deps.results.send([{ body: JSON.stringify(reportingResult(target, push, nowMs)) }]).catch(failedWithoutPath(deps, 'metrics push'));
         if (sent.failed.length > 0) {
           // The next push finds the check as silent as this one did, and tries again.
           deps.log.warn('the result ending a silence could not be queued', { siteId: target.siteId, checkId: target.checkId, reason: sent.failed[0]!.reason });

@@ -47,12 +47,21 @@ const resultSchema = z.object({
  * The app logs a failed request with its path, and this path holds a secret: such failures are
  * logged here without it and answered as the app would.
  */
-function failedWithoutPath(deps: ApiDeps) {
+export function failedWithoutPath(deps: ApiDeps, what = 'passive result') {
   return (error: unknown): never => {
-    deps.log.error('passive result failed', { reason: (error as Error).message });
+    deps.log.error(`${what} failed`, { reason: (error as Error).message });
     throw new ApiError(500, 'internal', 'something went wrong on our side; it has been logged');
   };
 }
+
+/** The body limit of a passive URL's posts (`what` names them in the 413). */
+export const passiveBodyLimit = (what: string) => [bodyLimit({
+  maxSize: MAX_PASSIVE_BODY_BYTES,
+  onError: (c) => errorResponse(c, new ApiError(413, 'too_large', `${what} is at most ${MAX_PASSIVE_BODY_BYTES / 1024} KiB`)),
+})];
+
+/** `{token}`: the secret in a passive URL. */
+export const passiveTokenParams = z.object({ token: z.string().openapi({ description: 'The token in the passive URL made for the check' }) });
 
 export const passiveRoutes: RouteModule = (router, deps) => {
   router.openapi(
@@ -96,12 +105,9 @@ export const passiveRoutes: RouteModule = (router, deps) => {
     createRoute({
       method: 'post', path: '/passive/{token}', tags: ['passive'],
       summary: 'Post a result for the check this URL belongs to',
-      middleware: [bodyLimit({
-        maxSize: MAX_PASSIVE_BODY_BYTES,
-        onError: (c) => errorResponse(c, new ApiError(413, 'too_large', `a passive result is at most ${MAX_PASSIVE_BODY_BYTES / 1024} KiB`)),
-      })],
+      middleware: passiveBodyLimit('a passive result'),
       request: {
-        params: z.object({ token: z.string().openapi({ description: 'The token in the URL made for the check' }) }),
+        params: passiveTokenParams,
         body: json(resultSchema, 'The result'),
       },
       responses: {

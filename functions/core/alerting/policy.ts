@@ -28,17 +28,21 @@ import { parseStatus, type Status } from '../status.ts';
 export type ChannelKind = 'email' | 'webhook' | 'slack' | 'sms';
 export const CHANNEL_KINDS: readonly ChannelKind[] = ['email', 'webhook', 'slack', 'sms'];
 
-export interface ChannelPolicy {
-  kind: ChannelKind;
+/** What a policy (a check's, a contact's, one channel's) lets through, and when. */
+export interface Admission {
   enabled: boolean;
   /** Open only within this time period (judged in its own zone); always when absent. */
   timePeriod?: string;
   alerts: boolean;
   recovery: boolean;
-  /** Whether acknowledgements of problems it told of are told on it too. */
+  /** Whether acknowledgements of problems it told of are told too. */
   acknowledge: boolean;
-  /** Statuses this channel is not used for. */
+  /** Statuses it is not used for. */
   ignore: Status[];
+}
+
+export interface ChannelPolicy extends Admission {
+  kind: ChannelKind;
   /** The channel's own settings: a webhook's `url` and `secret`, a Slack `url`. */
   parameters: Record<string, string>;
 }
@@ -54,14 +58,7 @@ export interface EscalationPolicy {
   contacts: string[];
 }
 
-export interface NotificationPolicy {
-  enabled: boolean;
-  timePeriod?: string;
-  alerts: boolean;
-  recovery: boolean;
-  /** Tell who acknowledged a problem (to those told of it). */
-  acknowledge: boolean;
-  ignore: Status[];
+export interface NotificationPolicy extends Admission {
   /** Remind while the problem is open and unhandled; never when absent. */
   renotifyEveryMs?: number;
   /** Empty means every channel the contact can be reached on (see {@link contactChannels}). */
@@ -80,14 +77,8 @@ type Json = Record<string, unknown>;
 export function notificationPolicy(json: unknown): NotificationPolicy {
   if (!isObject(json)) return DEFAULT_POLICY;
   const renotifyEveryMs = duration(json['renotify-every']);
-  const timePeriod = text(json['time-period']);
   return {
-    enabled: yes(json.enabled, true),
-    ...(timePeriod ? { timePeriod } : {}),
-    alerts: yes(json.alerts, true),
-    recovery: yes(json.recovery, true),
-    acknowledge: yes(json.acknowledge, true),
-    ignore: statuses(json.ignore),
+    ...admissionOf(json),
     ...(renotifyEveryMs ? { renotifyEveryMs } : {}),
     channels: list(json['notification-engine']).flatMap(channelPolicy),
     escalations: list(json.escalate).flatMap(escalationPolicy),
@@ -97,9 +88,17 @@ export function notificationPolicy(json: unknown): NotificationPolicy {
 function channelPolicy(json: Json): ChannelPolicy[] {
   const kind = text(json.engine)?.toLowerCase();
   if (!kind || !(CHANNEL_KINDS as readonly string[]).includes(kind)) return [];
-  const timePeriod = text(json['time-period']);
   return [{
     kind: kind as ChannelKind,
+    ...admissionOf(json),
+    parameters: Object.fromEntries(list(json.parameter).map((p) => [text(p.name) ?? '', text(p.text) ?? ''])),
+  }];
+}
+
+/** The attributes `<notifications>` and `<notification-engine>` share; every one defaults to yes. */
+function admissionOf(json: Json): Admission {
+  const timePeriod = text(json['time-period']);
+  return {
     enabled: yes(json.enabled, true),
     ...(timePeriod ? { timePeriod } : {}),
     // Bergamot writes both `alert` and `alerts` on engines.
@@ -107,8 +106,7 @@ function channelPolicy(json: Json): ChannelPolicy[] {
     recovery: yes(json.recovery, true),
     acknowledge: yes(json.acknowledge, true),
     ignore: statuses(json.ignore),
-    parameters: Object.fromEntries(list(json.parameter).map((p) => [text(p.name) ?? '', text(p.text) ?? ''])),
-  }];
+  };
 }
 
 function escalationPolicy(json: Json): EscalationPolicy[] {
@@ -167,8 +165,8 @@ function reachable(contact: ContactInfo, channel: ChannelPolicy): boolean {
 }
 
 /** Whether a policy (the check's, the contact's, or one channel's) lets a notification about `status` through. */
-export function admits(policy: { enabled?: boolean; alerts: boolean; recovery: boolean; ignore: Status[] }, status: Status, recovery: boolean): boolean {
-  if (policy.enabled === false) return false;
+export function admits(policy: Admission, status: Status, recovery: boolean): boolean {
+  if (!policy.enabled) return false;
   if (recovery) return policy.recovery;
   return policy.alerts && !policy.ignore.includes(status);
 }
